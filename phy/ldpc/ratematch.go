@@ -1,0 +1,79 @@
+package ldpc
+
+// fillerRange returns the half-open range of circular-buffer indices (indices
+// of d in TS 38.212 §5.3.2) that hold filler bits: d_k = c_{k+2Z}, and
+// c_{K'}..c_{K−1} are fillers.
+func (c *Code) fillerRange() (int, int) {
+	return max(c.kInfo-2*c.z, 0), c.kFull - 2*c.z
+}
+
+// RateMatch performs bit selection and bit interleaving (TS 38.212 §5.4.2.1,
+// §5.4.2.2) with redundancy version rv (0..3): it reads the circular buffer
+// d (the codeword cw from EncodeCodeword without its first 2·Z bits, limited
+// to Ncb bits) from k0(rv), skips filler bits, repeats cyclically until E
+// bits are taken, interleaves them for Qm and writes them to dst, which it
+// returns. len(dst) must be E and len(cw) CodewordLen(), or RateMatch
+// panics; rv is taken modulo 4. It does not allocate.
+func (c *Code) RateMatch(dst, cw []byte, rv int) []byte {
+	if len(dst) != c.e {
+		panic("ldpc: rate-matching destination length mismatch")
+	}
+	if len(cw) != c.nh {
+		panic("ldpc: codeword length mismatch")
+	}
+	d := cw[2*c.z : 2*c.z+c.ncb]
+	fStart, fEnd := c.fillerRange()
+	rows := c.e / c.qm // E/Qm: e_k goes to f_{(k mod rows)·Qm + k/rows}
+	idx := c.k0[rv&3]
+	for k := 0; k < c.e; {
+		if idx >= fStart && idx < fEnd {
+			idx = fEnd
+			if idx == c.ncb {
+				idx = 0
+			}
+			continue
+		}
+		dst[(k%rows)*c.qm+k/rows] = d[idx]
+		k++
+		idx++
+		if idx == c.ncb {
+			idx = 0
+		}
+	}
+	return dst
+}
+
+// RateRecover undoes RateMatch on soft values: it de-interleaves the E LLRs
+// of llr (redundancy version rv) and adds each to its codeword position in
+// acc, so repeated bits and retransmissions with other redundancy versions
+// combine (chase combining / incremental redundancy). acc has CodewordLen()
+// entries and is not cleared; punctured and filler positions are left
+// unchanged (DecodeCodeword handles them). len(llr) must be E and len(acc)
+// CodewordLen(), or RateRecover panics. It does not allocate.
+func (c *Code) RateRecover(acc, llr []float32, rv int) {
+	if len(llr) != c.e {
+		panic("ldpc: rate-recovery source length mismatch")
+	}
+	if len(acc) != c.nh {
+		panic("ldpc: codeword length mismatch")
+	}
+	d := acc[2*c.z : 2*c.z+c.ncb]
+	fStart, fEnd := c.fillerRange()
+	rows := c.e / c.qm
+	idx := c.k0[rv&3]
+	for k := 0; k < c.e; {
+		if idx >= fStart && idx < fEnd {
+			idx = fEnd
+			if idx == c.ncb {
+				idx = 0
+			}
+			continue
+		}
+		d[idx] += llr[(k%rows)*c.qm+k/rows]
+		k++
+		idx++
+		if idx == c.ncb {
+			idx = 0
+		}
+	}
+}
