@@ -28,7 +28,8 @@ var Mirrors = map[Name][]string{
 // Fetch downloads the files of name (both splits) from the given base URLs
 // (Mirrors[name] when nil) into dir/<dataset dir>/, checking each file's size
 // and SHA-256 against the catalogue. A file already present with the right
-// checksum is not downloaded again. Files are written to a temporary name and
+// checksum is not downloaded again, and a failed file does not stop the
+// others: the error lists every file that could not be fetched. Files are written to a temporary name and
 // renamed only once verified, so an interrupted fetch never leaves a bad file.
 func Fetch(ctx context.Context, client *http.Client, name Name, dir string, mirrors []string, progress io.Writer) error {
 	if client == nil {
@@ -44,6 +45,7 @@ func Fetch(ctx context.Context, client *http.Client, name Name, dir string, mirr
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		return err
 	}
+	var failed []string
 	for _, f := range Files {
 		if f.Dataset != name {
 			continue
@@ -69,8 +71,11 @@ func Fetch(ctx context.Context, client *http.Client, name Name, dir string, mirr
 			break
 		}
 		if !ok {
-			return fmt.Errorf("source: fetch %s/%s failed: %s", name.Dir(), f.Base, strings.Join(errs, "; "))
+			failed = append(failed, fmt.Sprintf("%s/%s (%s)", name.Dir(), f.Base, strings.Join(errs, "; ")))
 		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("source: fetch failed for %s", strings.Join(failed, ", "))
 	}
 	return nil
 }

@@ -90,7 +90,7 @@ func newDataVerifyCmd(g *globalFlags) *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
 		Use:   "verify [DIR]",
-		Short: "Check the SHA-256 of every dataset file in a data directory",
+		Short: "Check the SHA-256 of every dataset file in a data directory (fails if any is bad or none is found)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dirs := source.DataDirs(g.dataDir)
@@ -98,9 +98,12 @@ func newDataVerifyCmd(g *globalFlags) *cobra.Command {
 				dirs = []string{args[0]}
 			}
 			var rows []source.Status
-			bad := 0
+			bad, found := 0, 0
 			for _, f := range source.Files {
 				p, err := source.Locate(f, dirs)
+				if err == nil {
+					found++
+				}
 				if err != nil {
 					rows = append(rows, source.Status{Dataset: f.Dataset, Split: f.Split, Kind: f.Kind, Err: "not found"})
 					continue
@@ -126,6 +129,9 @@ func newDataVerifyCmd(g *globalFlags) *cobra.Command {
 			}
 			if bad > 0 {
 				return fmt.Errorf("%d file(s) failed verification", bad)
+			}
+			if found == 0 {
+				return fmt.Errorf("no dataset files in %v", dirs)
 			}
 			return nil
 		},

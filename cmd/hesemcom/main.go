@@ -65,6 +65,7 @@ cross a modem and channel, and only the receiver decrypts the class.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newDataCmd(g),
+		newBenchCmd(g),
 	)
 	// Unknown subcommands and bad positional arguments are usage errors too.
 	for _, c := range root.Commands() {
