@@ -16,7 +16,10 @@ const tvDir = "../../testvectors/ldpc"
 
 // refGraph is a base graph read from the testvectors copy with a parser
 // independent of the package's: entries as (row, col, V[ils]).
-type refEntry struct{ row, col int; v [8]int }
+type refEntry struct {
+	row, col int
+	v        [8]int
+}
 
 func loadRefGraph(t testing.TB, bg BaseGraph) []refEntry {
 	t.Helper()

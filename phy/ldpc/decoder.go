@@ -103,8 +103,9 @@ type Decoder struct {
 	maxDeg int
 
 	l, r, t []float32 // posteriors (CodewordLen), check messages (edges·Z), extrinsics (maxDeg·Z)
-	m1, m2  []float32 // per-lane smallest and second smallest magnitude
-	idx     []int32   // per-lane edge of m1
+	k1, k2  []uint32  // per-lane smallest and second smallest min-sum key (see layer)
+	m1, m2  []float32 // per-lane corrected magnitudes from k1, k2
+	sum     []float32 // per-lane Σφ(|t|) for SumProduct
 	sgn     []uint32  // per-lane XOR of sign bits
 	acc     []float32 // rate-recovery buffer (CodewordLen)
 	last    Result
@@ -153,7 +154,9 @@ func (c *Code) NewDecoder(cfg DecoderConfig) (*Decoder, error) {
 	d.t = make([]float32, d.maxDeg*z)
 	d.m1 = make([]float32, z)
 	d.m2 = make([]float32, z)
-	d.idx = make([]int32, z)
+	d.k1 = make([]uint32, z)
+	d.k2 = make([]uint32, z)
+	d.sum = make([]float32, z)
 	d.sgn = make([]uint32, z)
 	d.acc = make([]float32, c.nh)
 	return d, nil
