@@ -66,6 +66,7 @@ cross a modem and channel, and only the receiver decrypts the class.`,
 	root.AddCommand(
 		newDataCmd(g),
 		newBenchCmd(g),
+		newLDPCCmd(g),
 	)
 	// Unknown subcommands and bad positional arguments are usage errors too.
 	for _, c := range root.Commands() {
