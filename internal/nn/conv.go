@@ -177,6 +177,15 @@ func (c *Conv2D) Forward(x *Tensor, _ bool) *Tensor {
 				yo[i] = b
 			}
 		}
+		if c.cfg.Out <= smallOut {
+			for o := 0; o < c.cfg.Out; o++ {
+				yo := blas32.Vector{N: P, Inc: 1, Data: y[o*P : (o+1)*P]}
+				for k := 0; k < K; k++ {
+					blas32.Axpy(c.W.W[o*K+k], blas32.Vector{N: P, Inc: 1, Data: col[k*P : (k+1)*P]}, yo)
+				}
+			}
+			continue
+		}
 		blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, w,
 			blas32.General{Rows: K, Cols: P, Stride: P, Data: col}, 1,
 			blas32.General{Rows: c.cfg.Out, Cols: P, Stride: P, Data: y})
@@ -198,6 +207,11 @@ func (c *Conv2D) Backward(dy *Tensor) *Tensor {
 	for n := 0; n < dy.N; n++ {
 		g := blas32.General{Rows: c.cfg.Out, Cols: P, Stride: P, Data: dy.Sample(n)}
 		col := blas32.General{Rows: K, Cols: P, Stride: P, Data: c.cols[n*K*P : (n+1)*K*P]}
+		if c.cfg.Out <= smallOut {
+			c.smallBackward(g.Data, col.Data, K, P)
+			c.col2im(c.dx.Sample(n), c.dcol)
+			continue
+		}
 		blas32.Gemm(blas.NoTrans, blas.Trans, 1, g, col, 1, dw)
 		if !c.cfg.NoBias {
 			for o := 0; o < c.cfg.Out; o++ {
@@ -212,6 +226,37 @@ func (c *Conv2D) Backward(dy *Tensor) *Tensor {
 		c.col2im(c.dx.Sample(n), c.dcol)
 	}
 	return &c.dx
+}
+
+// smallOut is the largest output channel count for which Conv2D uses
+// vector kernels (axpy, dot) instead of GEMM: gonum's GEMM splits a 1×784
+// product into goroutines per 64-column block, which costs more than it gains
+// for the few-channel encoders of phy/jscc and allocates.
+const smallOut = 16
+
+// smallBackward accumulates the weight and bias gradients of one sample and
+// writes the patch gradient into c.dcol with vector kernels.
+func (c *Conv2D) smallBackward(g, col []float32, K, P int) {
+	for k := 0; k < K; k++ {
+		colk := blas32.Vector{N: P, Inc: 1, Data: col[k*P : (k+1)*P]}
+		for o := 0; o < c.cfg.Out; o++ {
+			c.W.G[o*K+k] += blas32.Dot(blas32.Vector{N: P, Inc: 1, Data: g[o*P : (o+1)*P]}, colk)
+		}
+	}
+	for o := 0; o < c.cfg.Out && !c.cfg.NoBias; o++ {
+		var s float32
+		for _, v := range g[o*P : (o+1)*P] {
+			s += v
+		}
+		c.B.G[o] += s
+	}
+	clear(c.dcol)
+	for k := 0; k < K; k++ {
+		dk := blas32.Vector{N: P, Inc: 1, Data: c.dcol[k*P : (k+1)*P]}
+		for o := 0; o < c.cfg.Out; o++ {
+			blas32.Axpy(c.W.W[o*K+k], blas32.Vector{N: P, Inc: 1, Data: g[o*P : (o+1)*P]}, dk)
+		}
+	}
 }
 
 // Params implements Layer.

@@ -49,6 +49,16 @@ func (d *Dense) Forward(x *Tensor, _ bool) *Tensor {
 	for n := 0; n < x.N; n++ {
 		copy(d.y.Data[n*d.Out:(n+1)*d.Out], d.B.W)
 	}
+	if x.N <= 2 {
+		// Single images: GEMV, serial and allocation-free (gonum's GEMM
+		// goes parallel on wide outputs).
+		w := blas32.General{Rows: d.Out, Cols: d.In, Stride: d.In, Data: d.W.W}
+		for n := 0; n < x.N; n++ {
+			blas32.Gemv(blas.NoTrans, 1, w, blas32.Vector{N: d.In, Inc: 1, Data: x.Sample(n)}, 1,
+				blas32.Vector{N: d.Out, Inc: 1, Data: d.y.Data[n*d.Out : (n+1)*d.Out]})
+		}
+		return &d.y
+	}
 	blas32.Gemm(blas.NoTrans, blas.Trans, 1,
 		blas32.General{Rows: x.N, Cols: d.In, Stride: d.In, Data: x.Data},
 		blas32.General{Rows: d.Out, Cols: d.In, Stride: d.In, Data: d.W.W}, 1,

@@ -104,6 +104,7 @@ func TestGradients(t *testing.T) {
 		{"Conv2D/in2,out3,k3,s1,p1", conv(Conv2DConfig{In: 2, Out: 3, Kernel: 3, Pad: 1}), img, true},
 		{"Conv2D/in2,out2,k3,s2,p0", conv(Conv2DConfig{In: 2, Out: 2, Kernel: 3, Stride: 2}), img, true},
 		{"Conv2D/in1,out1,k5,same", conv(Conv2DConfig{In: 1, Out: 1, Kernel: 5, Pad: 2}), Shape{1, 7, 7}, true},
+		{"Conv2D/in2,out18,k3,s1,p1 (GEMM path)", conv(Conv2DConfig{In: 2, Out: smallOut + 2, Kernel: 3, Pad: 1}), img, true},
 		{"Conv2D/in2,out4,k1,nobias", conv(Conv2DConfig{In: 2, Out: 4, Kernel: 1, NoBias: true}), img, true},
 		{"Dense/72→5", must(NewDense(72, 5, rng)), img, true},
 		{"Square", &Square{}, img, true},

@@ -53,6 +53,7 @@ func TestConv2DMatchesDefinition(t *testing.T) {
 		{Conv2DConfig{In: 1, Out: 1, Kernel: 5, Pad: 2}, Shape{1, 28, 28}},
 		{Conv2DConfig{In: 3, Out: 4, Kernel: 3, Stride: 2, Pad: 1}, Shape{3, 9, 7}},
 		{Conv2DConfig{In: 2, Out: 3, Kernel: 4, Stride: 3}, Shape{2, 10, 11}},
+		{Conv2DConfig{In: 3, Out: smallOut + 1, Kernel: 3, Pad: 1}, Shape{3, 12, 12}}, // GEMM path
 	} {
 		conv := must(NewConv2D(c.cfg, rng))
 		for i := range conv.B.W {
