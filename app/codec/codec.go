@@ -1,0 +1,204 @@
+package codec
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Kind selects a codec.
+type Kind uint8
+
+const (
+	// Auto is JPEG 2000 when the OpenJPEG tools are installed, else JPEG.
+	Auto Kind = iota
+	// J2K is JPEG 2000 (ITU-T T.800) through OpenJPEG's opj_compress/opj_decompress.
+	J2K
+	// JPEG is baseline JPEG (ITU-T T.81) through the standard library.
+	JPEG
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Auto:
+		return "auto"
+	case J2K:
+		return "j2k"
+	case JPEG:
+		return "jpeg"
+	}
+	return fmt.Sprintf("Kind(%d)", k)
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText accepts "auto", "j2k" (or "jpeg2000", "jp2") and "jpeg".
+func (k *Kind) UnmarshalText(b []byte) error {
+	switch strings.ToLower(string(b)) {
+	case "auto", "":
+		*k = Auto
+	case "j2k", "jpeg2000", "jp2":
+		*k = J2K
+	case "jpeg", "jpg":
+		*k = JPEG
+	default:
+		return fmt.Errorf("codec: unknown codec %q (want auto, j2k or jpeg)", b)
+	}
+	return nil
+}
+
+// Config is an unchecked description of the agreed source coding. Zero
+// fields take the documented defaults. Sender and receiver must use the same
+// Config: the headers the payload omits are rebuilt from it.
+type Config struct {
+	Kind        Kind `json:"kind"`
+	Rows        int  `json:"rows"`        // image height in pixels; default 28
+	Cols        int  `json:"cols"`        // image width in pixels; default 28
+	Budget      int  `json:"budget"`      // maximum payload bytes per image; default 196 (DESIGN.md §3)
+	Resolutions int  `json:"resolutions"` // J2K resolution levels (-n); default 3, at most 1+log2(min(Rows, Cols))
+}
+
+// Default values of Config fields.
+const (
+	DefaultRows        = 28
+	DefaultCols        = 28
+	DefaultBudget      = 196
+	DefaultResolutions = 3
+)
+
+// Codec codes 8-bit grayscale images of a fixed size into payloads of at most
+// Budget bytes and back. It is safe for concurrent use.
+type Codec struct {
+	cfg    Config
+	notice string
+	impl   interface {
+		encode(dst, img []byte) ([]byte, error)
+		decode(dst, payload []byte) ([]byte, error)
+	}
+}
+
+// ErrBudget reports an image that cannot be coded within the budget.
+var ErrBudget = errors.New("codec: image does not fit the payload budget")
+
+// ErrPayload reports a payload the receiver cannot decode.
+var ErrPayload = errors.New("codec: undecodable payload")
+
+// New validates cfg and returns a Codec. With Kind Auto (or J2K) and the
+// OpenJPEG tools missing, Auto falls back to JPEG and says so in Notice; an
+// explicit J2K fails with an error naming the missing tool and package.
+func New(cfg Config) (*Codec, error) {
+	if cfg.Rows == 0 {
+		cfg.Rows = DefaultRows
+	}
+	if cfg.Cols == 0 {
+		cfg.Cols = DefaultCols
+	}
+	if cfg.Budget == 0 {
+		cfg.Budget = DefaultBudget
+	}
+	if cfg.Resolutions == 0 {
+		cfg.Resolutions = DefaultResolutions
+	}
+	switch {
+	case cfg.Kind > JPEG:
+		return nil, fmt.Errorf("codec: unknown kind %d", cfg.Kind)
+	case cfg.Rows < 1 || cfg.Cols < 1 || cfg.Rows > 4096 || cfg.Cols > 4096:
+		return nil, fmt.Errorf("codec: image size %d×%d outside 1..4096", cfg.Rows, cfg.Cols)
+	case cfg.Budget < 2:
+		return nil, fmt.Errorf("codec: budget %d bytes is too small", cfg.Budget)
+	case cfg.Resolutions < 1 || 1<<(cfg.Resolutions-1) > min(cfg.Rows, cfg.Cols):
+		return nil, fmt.Errorf("codec: %d resolution levels do not fit a %d×%d image", cfg.Resolutions, cfg.Rows, cfg.Cols)
+	}
+	c := &Codec{cfg: cfg}
+	if cfg.Kind == Auto || cfg.Kind == J2K {
+		if err := OpenJPEGAvailable(); err != nil {
+			if cfg.Kind == J2K {
+				return nil, err
+			}
+			c.notice = fmt.Sprintf("JPEG 2000 unavailable (%v); using the standard library's JPEG instead", err)
+			c.cfg.Kind = JPEG
+		} else {
+			c.cfg.Kind = J2K
+		}
+	}
+	var err error
+	switch c.cfg.Kind {
+	case J2K:
+		c.impl, err = newJ2K(c.cfg)
+	case JPEG:
+		c.impl, err = newJPEG(c.cfg)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Config returns the configuration with defaults filled in; Kind is the codec
+// actually in use (never Auto).
+func (c *Codec) Config() Config { return c.cfg }
+
+// Notice is non-empty when New fell back from JPEG 2000 to JPEG; it says why.
+func (c *Codec) Notice() string { return c.notice }
+
+// ImageSize returns Rows×Cols, the bytes of one image.
+func (c *Codec) ImageSize() int { return c.cfg.Rows * c.cfg.Cols }
+
+// Encode codes one image (Rows×Cols bytes, row-major) and writes the payload,
+// at most Budget bytes, into dst[:0] (growing it only when its capacity is
+// short), returning it. It fails if len(img) is wrong or the image cannot be
+// coded within the budget.
+func (c *Codec) Encode(dst, img []byte) ([]byte, error) {
+	if len(img) != c.ImageSize() {
+		return dst[:0], fmt.Errorf("codec: image is %d bytes, want %d", len(img), c.ImageSize())
+	}
+	out, err := c.impl.encode(dst[:0], img)
+	if err == nil && len(out) > c.cfg.Budget {
+		err = fmt.Errorf("%w: %d bytes > %d", ErrBudget, len(out), c.cfg.Budget)
+	}
+	return out, err
+}
+
+// Decode rebuilds the image (Rows×Cols bytes) from a payload made by Encode
+// under the same Config, writing it into dst[:0] and returning it. A damaged
+// or foreign payload gives an error wrapping ErrPayload, never a panic.
+func (c *Codec) Decode(dst, payload []byte) ([]byte, error) {
+	if len(payload) == 0 || len(payload) > c.cfg.Budget {
+		return dst[:0], fmt.Errorf("%w: %d bytes (budget %d)", ErrPayload, len(payload), c.cfg.Budget)
+	}
+	return c.impl.decode(dst[:0], payload)
+}
+
+// MaxPSNR caps the PSNR of an exact reconstruction (MSE = 0), so that averages
+// stay finite; it is reported as such.
+const MaxPSNR = 100.0
+
+// PSNR returns the peak signal-to-noise ratio in dB of b against the
+// reference a (8-bit samples, peak 255): 10·log10(255² / MSE), capped at
+// MaxPSNR. It panics if the lengths differ or are zero.
+func PSNR(a, b []byte) float64 {
+	return psnrOf(MSE(a, b))
+}
+
+// MSE returns the mean squared error between two equal-length 8-bit images.
+// It panics if the lengths differ or are zero.
+func MSE(a, b []byte) float64 {
+	if len(a) != len(b) || len(a) == 0 {
+		panic("codec: MSE of images of different or zero length")
+	}
+	var s float64
+	for i := range a {
+		d := float64(a[i]) - float64(b[i])
+		s += d * d
+	}
+	return s / float64(len(a))
+}
+
+func psnrOf(mse float64) float64 {
+	if mse == 0 {
+		return MaxPSNR
+	}
+	return min(10*math.Log10(255*255/mse), MaxPSNR)
+}

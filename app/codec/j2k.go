@@ -1,0 +1,263 @@
+package codec
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// The OpenJPEG command-line tools (Debian/Ubuntu package libopenjp2-tools).
+const (
+	compressTool   = "opj_compress"
+	decompressTool = "opj_decompress"
+	toolPackage    = "libopenjp2-tools"
+)
+
+// toolTimeout bounds one OpenJPEG run, so a decoder stuck on a damaged
+// codestream cannot hang the link.
+const toolTimeout = 20 * time.Second
+
+// OpenJPEGAvailable reports whether opj_compress and opj_decompress are on
+// PATH; the error names the missing tool and the package that provides it.
+func OpenJPEGAvailable() error {
+	for _, t := range []string{compressTool, decompressTool} {
+		if _, err := exec.LookPath(t); err != nil {
+			return fmt.Errorf("codec: %s not found on PATH (install %s)", t, toolPackage)
+		}
+	}
+	return nil
+}
+
+// J2K codestream markers (ITU-T T.800 Table A.2).
+const (
+	markerSOC = 0xff4f
+	markerSOT = 0xff90
+	markerSOD = 0xff93
+	markerEOC = 0xffd9
+	markerCOM = 0xff64
+)
+
+// codestream is a single-tile, single-tile-part J2K codestream split into
+// the main header (comment segments removed) and the tile's packet data.
+type codestream struct {
+	header []byte // SOC and the main-header marker segments except COM
+	data   []byte // packet data after SOD
+}
+
+// parseCodestream splits b (a whole codestream as opj_compress writes it for
+// one tile) into the main header and the packet data. It fails, never
+// panics, on anything else.
+func parseCodestream(b []byte) (codestream, error) {
+	var cs codestream
+	if len(b) < 2 || binary.BigEndian.Uint16(b) != markerSOC {
+		return cs, fmt.Errorf("codec: codestream does not start with SOC")
+	}
+	cs.header = append(cs.header, b[:2]...)
+	i := 2
+	for {
+		if i+4 > len(b) {
+			return cs, fmt.Errorf("codec: main header truncated at %d", i)
+		}
+		m := binary.BigEndian.Uint16(b[i:])
+		if m == markerSOT {
+			break
+		}
+		if m>>8 != 0xff {
+			return cs, fmt.Errorf("codec: marker expected at %d, found %#04x", i, m)
+		}
+		l := int(binary.BigEndian.Uint16(b[i+2:]))
+		if l < 2 || i+2+l > len(b) {
+			return cs, fmt.Errorf("codec: marker %#04x at %d overruns the codestream", m, i)
+		}
+		if m != markerCOM {
+			cs.header = append(cs.header, b[i:i+2+l]...)
+		}
+		i += 2 + l
+	}
+	// SOT: Lsot = 10, Isot, Psot, TPsot, TNsot (T.800 §A.4.2), then SOD.
+	if i+14 > len(b) || binary.BigEndian.Uint16(b[i+2:]) != 10 {
+		return cs, fmt.Errorf("codec: bad SOT at %d", i)
+	}
+	isot := binary.BigEndian.Uint16(b[i+4:])
+	psot := int(binary.BigEndian.Uint32(b[i+6:]))
+	if isot != 0 || b[i+10] != 0 || b[i+11] != 1 {
+		return cs, fmt.Errorf("codec: codestream has more than one tile or tile-part")
+	}
+	if binary.BigEndian.Uint16(b[i+12:]) != markerSOD {
+		return cs, fmt.Errorf("codec: tile-part header holds more than SOT")
+	}
+	end := i + psot
+	if psot < 14 || end+2 != len(b) || binary.BigEndian.Uint16(b[end:]) != markerEOC {
+		return cs, fmt.Errorf("codec: tile-part length %d does not end at EOC", psot)
+	}
+	cs.data = b[i+14 : end]
+	return cs, nil
+}
+
+// assemble rebuilds a codestream from an agreed main header and packet data.
+func assemble(header, data []byte) []byte {
+	b := make([]byte, 0, len(header)+len(data)+16)
+	b = append(b, header...)
+	b = binary.BigEndian.AppendUint16(b, markerSOT)
+	b = binary.BigEndian.AppendUint16(b, 10)                   // Lsot
+	b = binary.BigEndian.AppendUint16(b, 0)                    // Isot: tile 0
+	b = binary.BigEndian.AppendUint32(b, uint32(14+len(data))) // Psot: SOT…end of data
+	b = append(b, 0, 1)                                        // TPsot 0 of TNsot 1
+	b = binary.BigEndian.AppendUint16(b, markerSOD)
+	b = append(b, data...)
+	return binary.BigEndian.AppendUint16(b, markerEOC)
+}
+
+type j2kCodec struct {
+	cfg    Config
+	header []byte // the agreed main header
+}
+
+func newJ2K(cfg Config) (*j2kCodec, error) {
+	j := &j2kCodec{cfg: cfg}
+	// The agreed main header: the one OpenJPEG writes for a blank image with
+	// the agreed options. Encode checks every image's header against it.
+	b, err := j.compress(make([]byte, cfg.Rows*cfg.Cols), 0)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := parseCodestream(b)
+	if err != nil {
+		return nil, err
+	}
+	j.header = cs.header
+	return j, nil
+}
+
+// compress runs opj_compress on img with compression ratio r (0: lossless,
+// the reversible 5/3 wavelet either way) and returns the codestream.
+func (j *j2kCodec) compress(img []byte, r float64) ([]byte, error) {
+	dir, err := os.MkdirTemp("", "hesemcom-j2k-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	in, out := filepath.Join(dir, "in.raw"), filepath.Join(dir, "out.j2k")
+	if err := os.WriteFile(in, img, 0o600); err != nil {
+		return nil, err
+	}
+	args := []string{"-i", in, "-o", out,
+		"-F", fmt.Sprintf("%d,%d,1,8,u", j.cfg.Cols, j.cfg.Rows),
+		"-n", strconv.Itoa(j.cfg.Resolutions)}
+	if r > 0 {
+		args = append(args, "-r", strconv.FormatFloat(r, 'f', 4, 64))
+	}
+	if err := run(compressTool, args); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(out)
+}
+
+func run(tool string, args []string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), toolTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, tool, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		msg := bytes.TrimSpace(out.Bytes())
+		if len(msg) > 300 {
+			msg = msg[len(msg)-300:]
+		}
+		return fmt.Errorf("codec: %s: %v: %s", tool, err, msg)
+	}
+	return nil
+}
+
+// payload codes img at ratio r and returns its packet data after checking
+// that the main header is the agreed one.
+func (j *j2kCodec) payload(img []byte, r float64) ([]byte, error) {
+	b, err := j.compress(img, r)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := parseCodestream(b)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(cs.header, j.header) {
+		return nil, fmt.Errorf("codec: J2K main header differs from the agreed one")
+	}
+	return cs.data, nil
+}
+
+// maxTries bounds the rate-control iterations per image.
+const maxTries = 8
+
+// encode sends the lossless packet data when it fits; otherwise it searches
+// the OpenJPEG compression ratio. OpenJPEG's rate target counts the whole
+// codestream, so the target T is the budget plus the header overhead,
+// corrected after each run by the measured miss, keeping the largest payload
+// that fits.
+func (j *j2kCodec) encode(dst, img []byte) ([]byte, error) {
+	budget := j.cfg.Budget
+	data, err := j.payload(img, 0)
+	if err != nil {
+		return dst, err
+	}
+	if len(data) <= budget {
+		return append(dst, data...), nil
+	}
+	raw := float64(j.cfg.Rows * j.cfg.Cols)
+	target := float64(budget + len(j.header) + 16) // + SOT, SOD, EOC
+	var best []byte
+	for range maxTries {
+		d, err := j.payload(img, max(raw/target, 1.001))
+		if err != nil {
+			return dst, err
+		}
+		if len(d) <= budget && len(d) > len(best) {
+			best = d
+		}
+		miss := budget - len(d)
+		if miss >= 0 && miss <= 2 {
+			break
+		}
+		if miss < 0 {
+			target += float64(miss - 1)
+		} else {
+			target += float64(miss)
+		}
+		if target < 16 {
+			break
+		}
+	}
+	if best == nil {
+		return dst, fmt.Errorf("%w: JPEG 2000 rate control did not reach %d bytes", ErrBudget, budget)
+	}
+	return append(dst, best...), nil
+}
+
+func (j *j2kCodec) decode(dst, payload []byte) ([]byte, error) {
+	dir, err := os.MkdirTemp("", "hesemcom-j2k-")
+	if err != nil {
+		return dst, err
+	}
+	defer os.RemoveAll(dir)
+	in, out := filepath.Join(dir, "in.j2k"), filepath.Join(dir, "out.raw")
+	if err := os.WriteFile(in, assemble(j.header, payload), 0o600); err != nil {
+		return dst, err
+	}
+	if err := run(decompressTool, []string{"-i", in, "-o", out}); err != nil {
+		return dst, fmt.Errorf("%w: %v", ErrPayload, err)
+	}
+	img, err := os.ReadFile(out)
+	if err != nil {
+		return dst, fmt.Errorf("%w: %v", ErrPayload, err)
+	}
+	if len(img) != j.cfg.Rows*j.cfg.Cols {
+		return dst, fmt.Errorf("%w: decoded %d bytes, want %d", ErrPayload, len(img), j.cfg.Rows*j.cfg.Cols)
+	}
+	return append(dst, img...), nil
+}
