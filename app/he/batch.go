@@ -127,7 +127,7 @@ type Transmitter struct {
 }
 
 type txWorker struct {
-	ecd  *hefloat.Encoder
+	ecd  *slotEncoder
 	enc  *rlwe.Encryptor
 	pt   *rlwe.Plaintext
 	vals []float64
@@ -148,7 +148,7 @@ func NewTransmitter(p Params, w *TableII, cfg TxConfig) (*Transmitter, error) {
 	ecd := hefloat.NewEncoder(p.p)
 	for i := 0; i < t.workers; i++ {
 		t.w = append(t.w, &txWorker{
-			ecd:  ecd.ShallowCopy(),
+			ecd:  newSlotEncoder(p, ecd.ShallowCopy()),
 			pt:   hefloat.NewPlaintext(p.p, circuitLevel),
 			vals: make([]float64, p.Slots()),
 		})
@@ -223,9 +223,7 @@ func (t *Transmitter) Encrypt(dst *Tensor, imgs []float64) (*Tensor, error) {
 		for i := 0; i < n; i++ {
 			w.vals[i] = imgs[i*Pixels+p]
 		}
-		clear(w.vals[n:])
-		w.pt.Scale = rlwe.NewScale(math.Exp2(float64(t.params.lit.LogScaleInput)))
-		if err := w.ecd.Encode(w.vals, w.pt); err != nil {
+		if err := w.ecd.encode(w.vals[:n], t.params.lit.LogScaleInput, w.pt); err != nil {
 			errs[wi] = err
 			return
 		}
@@ -326,7 +324,7 @@ func NewSlotChannel(p Params, workers int) *SlotChannel {
 	c.lift = residues(1, p.LogScaleFeatures()-logNoiseScale, p.p.Q()[:circuitLevel+1])
 	ecd := hefloat.NewEncoder(p.p)
 	for i := 0; i < defaultWorkers(workers); i++ {
-		c.w = append(c.w, &txWorker{ecd: ecd.ShallowCopy(), pt: hefloat.NewPlaintext(p.p, circuitLevel), vals: make([]float64, p.Slots())})
+		c.w = append(c.w, &txWorker{ecd: newSlotEncoder(p, ecd.ShallowCopy()), pt: hefloat.NewPlaintext(p.p, circuitLevel), vals: make([]float64, p.Slots())})
 	}
 	return c
 }
@@ -350,9 +348,7 @@ func (c *SlotChannel) Apply(t *Tensor, noise []float64) error {
 		for i := 0; i < t.n; i++ {
 			w.vals[i] = noise[i*Features+f]
 		}
-		clear(w.vals[t.n:])
-		w.pt.Scale = rlwe.NewScale(math.Exp2(logNoiseScale))
-		if err := w.ecd.Encode(w.vals, w.pt); err != nil {
+		if err := w.ecd.encode(w.vals[:t.n], logNoiseScale, w.pt); err != nil {
 			errs[wi] = err
 			return
 		}
