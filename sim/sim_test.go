@@ -236,12 +236,12 @@ func TestParseShardAndEnv(t *testing.T) {
 
 func TestItemSeedsDiffer(t *testing.T) {
 	seen := map[[2]uint64]bool{}
-	for p := range 3 {
+	for _, snr := range []float64{0, 5, 10} {
 		for r := range 3 {
 			for i := range 100 {
-				a, b := ItemSeed(1, p, r, i)
+				a, b := ItemSeed(1, snr, r, i)
 				if seen[[2]uint64{a, b}] {
-					t.Fatalf("collision at %d %d %d", p, r, i)
+					t.Fatalf("collision at %v %d %d", snr, r, i)
 				}
 				seen[[2]uint64{a, b}] = true
 			}

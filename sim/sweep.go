@@ -105,17 +105,19 @@ type Unit struct {
 	Seed        uint64 // the sweep's run seed
 }
 
-// ItemSeed returns the two PCG seed words for one item of the unit: derived
-// from (run seed, point index, realisation, item) only, never from the
-// schedule. Use rand.NewPCG(ItemSeed(i)) or (*rand.PCG).Seed.
+// ItemSeed returns the two PCG seed words for one item of the unit, derived
+// from (run seed, SNR, realisation, item) only (DESIGN.md §3) — never from
+// the schedule, the shard or the model — so every model at the same SNR sees
+// the same noise realisation and Model 3 and Model 4 compare pair by pair.
+// Use rand.NewPCG(u.ItemSeed(i)) or (*rand.PCG).Seed.
 func (u Unit) ItemSeed(item int) (uint64, uint64) {
-	return ItemSeed(u.Seed, u.PointIndex, u.Realisation, item)
+	return ItemSeed(u.Seed, u.Point.SNR, u.Realisation, item)
 }
 
 // ItemSeed mixes its arguments with SplitMix64 (Steele et al., 2014) into two
 // independent 64-bit words.
-func ItemSeed(run uint64, point, realisation, item int) (uint64, uint64) {
-	x := splitmix(run ^ splitmix(uint64(point)+0x9e3779b97f4a7c15))
+func ItemSeed(run uint64, snr float64, realisation, item int) (uint64, uint64) {
+	x := splitmix(run ^ splitmix(math.Float64bits(snr)+0x9e3779b97f4a7c15))
 	x = splitmix(x ^ uint64(realisation)*0xbf58476d1ce4e5b9)
 	x = splitmix(x ^ uint64(item)*0x94d049bb133111eb)
 	return x, splitmix(x ^ 0x2545f4914f6cdd1d)

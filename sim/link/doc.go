@@ -1,0 +1,26 @@
+// Package link assembles the end-to-end links of Table III from the app, phy
+// and modem kernels and runs them either as synchronous Monte Carlo trials for
+// package sim (sweeps) or as a pipeline graph (the streaming main job).
+//
+// Models (Point.Model):
+//
+//	model2   original deep JSCC (ReLU, max pool, per-sample power), plaintext
+//	model3   HE-friendly deep JSCC of Table II, plaintext
+//	model4   model 3 evaluated on CKKS ciphertexts (app/he), transport "slot"
+//	he-wide  the wide HE-friendly variant, plaintext
+//
+// Channels at the symbol level (Point.Channel): "awgn"; "rayleigh" and
+// "rician-K<k>" (flat fading i.i.d. per complex symbol, perfect CSI at the
+// receiver, zero-forcing). With zero forcing the received feature pair is
+// x + n·h*/|h|², so the channel is fully described by an effective additive
+// noise per symbol; it is drawn from the item's seed (sim.Unit.ItemSeed), so
+// every model at the same SNR sees the same realisation, and Model 4's slot
+// channel adds exactly the noise Model 3's plaintext run adds.
+//
+// Model 4's decisions are reproducible up to CKKS's encryption randomness,
+// which comes from a CSPRNG (as it must): its counts may differ from run to
+// run in the rare images whose two top logits are closer than the CKKS error.
+// Models 2 and 3 are bit-identical for a seed.
+//
+// link may import every layer but cmd and testvectors (DESIGN.md §2).
+package link
