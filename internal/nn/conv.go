@@ -17,6 +17,10 @@ type Conv2DConfig struct {
 	Stride  int // >= 1; 0 means 1
 	Pad     int // zero padding on every side, >= 0; Kernel/2 with Stride 1 and odd Kernel is "same"
 	NoBias  bool
+	// FirstLayer skips the input gradient: Backward returns nil. For the
+	// layer that reads the data, whose gradient nobody uses (it halves the
+	// backward cost of the one-channel JSCC encoders).
+	FirstLayer bool
 }
 
 // Conv2D is a 2-D convolution layer computed as im2col followed by a BLAS
@@ -108,6 +112,18 @@ func (c *Conv2D) im2col(col, x []float32) {
 						continue
 					}
 					src := plane[iy*in.W : (iy+1)*in.W]
+					if s == 1 {
+						// Contiguous run: ox in [lo, hi) reads src[ox+kx−p].
+						lo, hi := max(0, p-kx), min(out.W, in.W+p-kx)
+						clear(d[:max(lo, 0)])
+						if hi > lo {
+							copy(d[lo:hi], src[lo+kx-p:hi+kx-p])
+							clear(d[hi:])
+						} else {
+							clear(d)
+						}
+						continue
+					}
 					for ox := range d {
 						ix := ox*s + kx - p
 						if ix < 0 || ix >= in.W {
@@ -141,6 +157,16 @@ func (c *Conv2D) col2im(dx, col []float32) {
 					}
 					d := plane[iy*in.W : (iy+1)*in.W]
 					sr := src[oy*out.W : (oy+1)*out.W]
+					if s == 1 {
+						lo, hi := max(0, p-kx), min(out.W, in.W+p-kx)
+						if hi > lo {
+							dd := d[lo+kx-p : hi+kx-p]
+							for i, v := range sr[lo:hi] {
+								dd[i] += v
+							}
+						}
+						continue
+					}
 					for ox, v := range sr {
 						ix := ox*s + kx - p
 						if ix >= 0 && ix < in.W {
@@ -199,8 +225,10 @@ func (c *Conv2D) Backward(dy *Tensor) *Tensor {
 	K := c.cfg.In * c.cfg.Kernel * c.cfg.Kernel
 	P := c.out.H * c.out.W
 	c.dcol = grow(c.dcol, K*P)
-	c.dx.Resize(dy.N, c.in)
-	c.dx.zero()
+	if !c.cfg.FirstLayer {
+		c.dx.Resize(dy.N, c.in)
+		c.dx.zero()
+	}
 	w := blas32.General{Rows: c.cfg.Out, Cols: K, Stride: K, Data: c.W.W}
 	dw := blas32.General{Rows: c.cfg.Out, Cols: K, Stride: K, Data: c.W.G}
 	dcol := blas32.General{Rows: K, Cols: P, Stride: P, Data: c.dcol}
@@ -209,7 +237,9 @@ func (c *Conv2D) Backward(dy *Tensor) *Tensor {
 		col := blas32.General{Rows: K, Cols: P, Stride: P, Data: c.cols[n*K*P : (n+1)*K*P]}
 		if c.cfg.Out <= smallOut {
 			c.smallBackward(g.Data, col.Data, K, P)
-			c.col2im(c.dx.Sample(n), c.dcol)
+			if !c.cfg.FirstLayer {
+				c.col2im(c.dx.Sample(n), c.dcol)
+			}
 			continue
 		}
 		blas32.Gemm(blas.NoTrans, blas.Trans, 1, g, col, 1, dw)
@@ -222,8 +252,13 @@ func (c *Conv2D) Backward(dy *Tensor) *Tensor {
 				c.B.G[o] += s
 			}
 		}
-		blas32.Gemm(blas.Trans, blas.NoTrans, 1, w, g, 0, dcol)
-		c.col2im(c.dx.Sample(n), c.dcol)
+		if !c.cfg.FirstLayer {
+			blas32.Gemm(blas.Trans, blas.NoTrans, 1, w, g, 0, dcol)
+			c.col2im(c.dx.Sample(n), c.dcol)
+		}
+	}
+	if c.cfg.FirstLayer {
+		return nil
 	}
 	return &c.dx
 }
@@ -249,6 +284,9 @@ func (c *Conv2D) smallBackward(g, col []float32, K, P int) {
 			s += v
 		}
 		c.B.G[o] += s
+	}
+	if c.cfg.FirstLayer {
+		return
 	}
 	clear(c.dcol)
 	for k := 0; k < K; k++ {

@@ -252,3 +252,27 @@ func TestForwardDoesNotAllocate(t *testing.T) {
 		t.Errorf("inference Forward allocates %v times per call", a)
 	}
 }
+
+func TestConvFirstLayerSameParamGrads(t *testing.T) {
+	for _, out := range []int{1, smallOut + 1} {
+		rng := rand.New(rand.NewPCG(4, 4))
+		a := must(NewConv2D(Conv2DConfig{In: 2, Out: out, Kernel: 3, Pad: 1}, rng))
+		cfg := a.Config()
+		cfg.FirstLayer = true
+		b := must(NewConv2D(cfg, rng))
+		copy(b.W.W, a.W.W)
+		x := spacedInput(3, Shape{2, 5, 5}, rng)
+		dy := spacedInput(3, Shape{out, 5, 5}, rng)
+		a.Forward(x, true)
+		b.Forward(x, true)
+		a.Backward(dy)
+		if dx := b.Backward(dy); dx != nil {
+			t.Errorf("out=%d: FirstLayer Backward returned an input gradient", out)
+		}
+		for i := range a.W.G {
+			if math.Abs(float64(a.W.G[i]-b.W.G[i])) > 1e-5 {
+				t.Fatalf("out=%d: dW[%d] %v vs %v", out, i, a.W.G[i], b.W.G[i])
+			}
+		}
+	}
+}

@@ -162,7 +162,7 @@ func New(cfg Config, seed uint64) (*Model, error) {
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x6a736363)) // stream "jscc"
 	m := &Model{cfg: cfg}
-	m.conv, err = nn.NewConv2D(nn.Conv2DConfig{In: 1, Out: cfg.Channels, Kernel: cfg.Kernel, Pad: cfg.Kernel / 2}, rng)
+	m.conv, err = nn.NewConv2D(nn.Conv2DConfig{In: 1, Out: cfg.Channels, Kernel: cfg.Kernel, Pad: cfg.Kernel / 2, FirstLayer: true}, rng)
 	if err != nil {
 		return nil, err
 	}
