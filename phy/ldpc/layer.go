@@ -4,79 +4,74 @@ import "math"
 
 // layer runs one layered update of base-graph row m over its Z lifted rows
 // in parallel: extrinsics t = L − R, the check-node update, then R and L.
-// Lane z of edge (m, col) with shift s touches variable col·Z + (z+s) mod Z;
-// each edge is processed as two contiguous segments so the loops stay free
-// of modulo and bounds checks.
+// Lane z of edge (m, col) with shift s touches variable col·Z + (z+s) mod Z:
+// each edge's posteriors are gathered into a contiguous, zero-padded
+// zp-lane vector (two copies), updated by the lane kernels and scattered back.
+//
+// It reports whether the hard decisions of the posteriors it read satisfied
+// all Z checks of the row (an on-the-fly syndrome).
 //
 // Min-sum keeps, per lane, the two smallest |t| as "keys": the float32 bit
 // pattern of |t| (which orders like an unsigned integer) with its low
 // keyBits mantissa bits replaced by the edge index, so one integer min
 // yields both the minimum and its edge, without branches. The lost 2^−18
 // relative precision is far below the LLR noise.
-func (d *Decoder) layer(m int) {
+func (d *Decoder) layer(m int) bool {
 	c := d.c
-	z := c.z
+	z, zp := c.z, d.zp
 	r := &c.rows[m]
-	off := d.rowOff[m] * z
-	k1, k2, sgn := d.k1[:z], d.k2[:z], d.sgn[:z]
+	off := d.rowOff[m] * zp
+	k1, k2, sgn, psgn := d.k1, d.k2, d.sgn, d.psgn
 	sp := d.cfg.Algorithm == SumProduct
 	if sp {
-		clear(d.sum[:z])
-	} else {
-		for i := range k1 {
-			k1[i] = math.MaxUint32
-			k2[i] = math.MaxUint32
-		}
+		clear(d.sum)
+		clear(sgn)
+		clear(psgn)
 	}
-	clear(sgn)
 	for k, col := range r.cols {
 		s := int(r.shifts[k])
 		base := int(col) * z
-		rk := d.r[off+k*z : off+(k+1)*z]
-		tk := d.t[k*z : (k+1)*z]
+		x := d.x[k*zp : (k+1)*zp]
+		copy(x[:z-s], d.l[base+s:base+z])
+		copy(x[z-s:z], d.l[base:base+s])
+		clear(x[z:])
+		rk := d.r[off+k*zp : off+(k+1)*zp]
 		if sp {
-			extrinsicPhi(tk[:z-s], d.l[base+s:base+z], rk[:z-s], d.sum[:z-s], sgn[:z-s])
-			extrinsicPhi(tk[z-s:], d.l[base:base+s], rk[z-s:], d.sum[z-s:z], sgn[z-s:])
-			continue
+			extrinsicPhi(x, rk, d.sum, sgn, psgn)
+		} else {
+			extrinsicMin(x, rk, k1, k2, sgn, psgn, uint32(k))
 		}
-		extrinsicMin(tk[:z-s], d.l[base+s:base+z], rk[:z-s], k1[:z-s], k2[:z-s], sgn[:z-s], uint32(k))
-		extrinsicMin(tk[z-s:], d.l[base:base+s], rk[z-s:], k1[z-s:], k2[z-s:], sgn[z-s:], uint32(k))
 	}
-	if !sp {
-		// Corrected magnitudes once per lane, not once per edge.
-		m1, m2 := d.m1[:z], d.m2[:z]
-		for i := range m1 {
-			m1[i] = math.Float32frombits(k1[i] &^ keyMask)
-			m2[i] = math.Float32frombits(k2[i] &^ keyMask)
+	var par uint32
+	if sp {
+		for _, p := range psgn {
+			par |= p
 		}
+	} else {
+		// Corrected magnitudes once per lane, not once per edge.
+		scale, offset := float32(1), float32(0)
 		switch d.cfg.Algorithm {
 		case NormalizedMinSum:
-			a := d.cfg.Scale
-			for i := range m1 {
-				m1[i] *= a
-				m2[i] *= a
-			}
+			scale = d.cfg.Scale
 		case OffsetMinSum:
-			b := d.cfg.Offset
-			for i := range m1 {
-				m1[i] = max(m1[i]-b, 0)
-				m2[i] = max(m2[i]-b, 0)
-			}
+			offset = d.cfg.Offset
 		}
+		par = minMags(d.m1, d.m2, k1, k2, psgn, scale, offset)
 	}
 	for k, col := range r.cols {
 		s := int(r.shifts[k])
 		base := int(col) * z
-		rk := d.r[off+k*z : off+(k+1)*z]
-		tk := d.t[k*z : (k+1)*z]
+		x := d.x[k*zp : (k+1)*zp]
+		rk := d.r[off+k*zp : off+(k+1)*zp]
 		if sp {
-			updatePhi(d.l[base+s:base+z], rk[:z-s], tk[:z-s], d.sum[:z-s], sgn[:z-s])
-			updatePhi(d.l[base:base+s], rk[z-s:], tk[z-s:], d.sum[z-s:z], sgn[z-s:])
-			continue
+			updatePhi(x, rk, d.sum, sgn)
+		} else {
+			updateMin(x, rk, d.m1, d.m2, k1, sgn, uint32(k))
 		}
-		updateMin(d.l[base+s:base+z], rk[:z-s], tk[:z-s], d.m1[:z-s], d.m2[:z-s], k1[:z-s], sgn[:z-s], uint32(k))
-		updateMin(d.l[base:base+s], rk[z-s:], tk[z-s:], d.m1[z-s:z], d.m2[z-s:z], k1[z-s:], sgn[z-s:], uint32(k))
+		copy(d.l[base+s:base+z], x[:z-s])
+		copy(d.l[base:base+s], x[z-s:z])
 	}
+	return par&signBit == 0
 }
 
 // keyBits low mantissa bits of a min-sum key hold the edge index; base
@@ -87,16 +82,33 @@ const (
 	signBit = 1 << 31
 )
 
-// extrinsicMin computes t = l − r and folds |t| (as a key with edge index k)
-// and its sign into the two smallest keys and the sign parity of each lane.
-func extrinsicMin(t, l, r []float32, k1, k2, sgn []uint32, k uint32) {
-	n := len(t)
-	l, r, k1, k2, sgn = l[:n], r[:n], k1[:n], k2[:n], sgn[:n]
-	for i := range t {
-		v := l[i] - r[i]
-		t[i] = v
+// extrinsicMinGo replaces x (posteriors) by the extrinsics t = x − r and
+// folds |t| (as a key with edge index k) and its sign into the two smallest
+// keys and the sign parity of each lane, and the posterior's sign into psgn.
+// Edge k = 0 initialises the lane state. All slices have the same length.
+func extrinsicMinGo(x, r []float32, k1, k2, sgn, psgn []uint32, k uint32) {
+	n := len(x)
+	r, k1, k2, sgn, psgn = r[:n], k1[:n], k2[:n], sgn[:n], psgn[:n]
+	if k == 0 {
+		for i := range x {
+			p := x[i]
+			v := p - r[i]
+			x[i] = v
+			bits := math.Float32bits(v)
+			sgn[i] = bits
+			psgn[i] = math.Float32bits(p)
+			k1[i] = bits &^ (signBit | keyMask)
+			k2[i] = math.MaxUint32
+		}
+		return
+	}
+	for i := range x {
+		p := x[i]
+		v := p - r[i]
+		x[i] = v
 		bits := math.Float32bits(v)
 		sgn[i] ^= bits
+		psgn[i] ^= math.Float32bits(p)
 		key := bits&^(signBit|keyMask) | k
 		old := k1[i]
 		k1[i] = min(old, key)
@@ -104,20 +116,35 @@ func extrinsicMin(t, l, r []float32, k1, k2, sgn []uint32, k uint32) {
 	}
 }
 
-// updateMin writes the new check message of edge k, r = ±(m1, or m2 on the
-// edge that holds the minimum), and the posterior l = t + r.
-func updateMin(l, r, t, m1, m2 []float32, k1, sgn []uint32, k uint32) {
-	n := len(t)
-	l, r, m1, m2, k1, sgn = l[:n], r[:n], m1[:n], m2[:n], k1[:n], sgn[:n]
-	for i := range t {
+// minMagsGo turns the keys into corrected magnitudes
+// m = max(|key|·scale − offset, 0) and returns the OR of psgn.
+func minMagsGo(m1, m2 []float32, k1, k2, psgn []uint32, scale, offset float32) uint32 {
+	n := len(m1)
+	m2, k1, k2, psgn = m2[:n], k1[:n], k2[:n], psgn[:n]
+	var par uint32
+	for i := range m1 {
+		m1[i] = max(float32(math.Float32frombits(k1[i]&^keyMask)*scale)-offset, 0)
+		m2[i] = max(float32(math.Float32frombits(k2[i]&^keyMask)*scale)-offset, 0)
+		par |= psgn[i]
+	}
+	return par
+}
+
+// updateMinGo writes the new check message of edge k, r = ±(m1, or m2 on
+// the edge that holds the minimum), with the sign making the check even,
+// and the posterior x = t + r (x holds t on entry).
+func updateMinGo(x, r, m1, m2 []float32, k1, sgn []uint32, k uint32) {
+	n := len(x)
+	r, m1, m2, k1, sgn = r[:n], m1[:n], m2[:n], k1[:n], sgn[:n]
+	for i := range x {
 		// mask is all ones when edge k holds the minimum of lane i.
 		mask := uint32(int32(((k1[i]^k)&keyMask)-1) >> 31)
 		a, b := math.Float32bits(m1[i]), math.Float32bits(m2[i])
 		mag := a ^ (a^b)&mask
-		tb := math.Float32bits(t[i])
-		v := math.Float32frombits(mag | (tb^sgn[i])&signBit)
+		t := x[i]
+		v := math.Float32frombits(mag | (math.Float32bits(t)^sgn[i])&signBit)
 		r[i] = v
-		l[i] = t[i] + v
+		x[i] = t + v
 	}
 }
 
@@ -133,26 +160,27 @@ func phi(x float32) float32 {
 	return float32(-math.Log(math.Tanh(float64(x) / 2)))
 }
 
-func extrinsicPhi(t, l, r, sum []float32, sgn []uint32) {
-	n := len(t)
-	l, r, sum, sgn = l[:n], r[:n], sum[:n], sgn[:n]
-	for i := range t {
-		v := l[i] - r[i]
-		t[i] = v
+func extrinsicPhi(x, r, sum []float32, sgn, psgn []uint32) {
+	n := len(x)
+	r, sum, sgn, psgn = r[:n], sum[:n], sgn[:n], psgn[:n]
+	for i := range x {
+		psgn[i] ^= math.Float32bits(x[i])
+		v := x[i] - r[i]
+		x[i] = v
 		sgn[i] ^= math.Float32bits(v)
 		sum[i] += phi(float32(math.Abs(float64(v))))
 	}
 }
 
-func updatePhi(l, r, t, sum []float32, sgn []uint32) {
-	n := len(t)
-	l, r, sum, sgn = l[:n], r[:n], sum[:n], sgn[:n]
-	for i := range t {
-		a := float32(math.Abs(float64(t[i])))
+func updatePhi(x, r, sum []float32, sgn []uint32) {
+	n := len(x)
+	r, sum, sgn = r[:n], sum[:n], sgn[:n]
+	for i := range x {
+		t := x[i]
+		a := float32(math.Abs(float64(t)))
 		mag := phi(max(sum[i]-phi(a), 0))
-		tb := math.Float32bits(t[i])
-		v := math.Float32frombits(math.Float32bits(mag) | (tb^sgn[i])&(1<<31))
+		v := math.Float32frombits(math.Float32bits(mag) | (math.Float32bits(t)^sgn[i])&signBit)
 		r[i] = v
-		l[i] = t[i] + v
+		x[i] = t + v
 	}
 }

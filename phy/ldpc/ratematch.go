@@ -23,8 +23,9 @@ func (c *Code) RateMatch(dst, cw []byte, rv int) []byte {
 	}
 	d := cw[2*c.z : 2*c.z+c.ncb]
 	fStart, fEnd := c.fillerRange()
-	rows := c.e / c.qm // E/Qm: e_k goes to f_{(k mod rows)·Qm + k/rows}
+	// e_k goes to f_{(k mod E/Qm)·Qm + k/(E/Qm)} (§5.4.2.2), kept incrementally.
 	idx := c.k0[rv&3]
+	f := 0
 	for k := 0; k < c.e; {
 		if idx >= fStart && idx < fEnd {
 			idx = fEnd
@@ -33,8 +34,11 @@ func (c *Code) RateMatch(dst, cw []byte, rv int) []byte {
 			}
 			continue
 		}
-		dst[(k%rows)*c.qm+k/rows] = d[idx]
+		dst[f] = d[idx]
 		k++
+		if f += c.qm; f >= c.e {
+			f -= c.e - 1
+		}
 		idx++
 		if idx == c.ncb {
 			idx = 0
@@ -59,8 +63,8 @@ func (c *Code) RateRecover(acc, llr []float32, rv int) {
 	}
 	d := acc[2*c.z : 2*c.z+c.ncb]
 	fStart, fEnd := c.fillerRange()
-	rows := c.e / c.qm
 	idx := c.k0[rv&3]
+	f := 0
 	for k := 0; k < c.e; {
 		if idx >= fStart && idx < fEnd {
 			idx = fEnd
@@ -69,8 +73,11 @@ func (c *Code) RateRecover(acc, llr []float32, rv int) {
 			}
 			continue
 		}
-		d[idx] += llr[(k%rows)*c.qm+k/rows]
+		d[idx] += llr[f]
 		k++
+		if f += c.qm; f >= c.e {
+			f -= c.e - 1
+		}
 		idx++
 		if idx == c.ncb {
 			idx = 0
