@@ -57,10 +57,11 @@ func (k Kind) shape() (count, degree int, ok bool) {
 // of the key that encrypted it. A Tensor is reused as a destination to avoid
 // reallocating (and first-touching) ~100 MB per batch.
 type Tensor struct {
-	kind  Kind
-	keyID uint32
-	n     int
-	cts   []*rlwe.Ciphertext
+	params Params
+	kind   Kind
+	keyID  uint32
+	n      int
+	cts    []*rlwe.Ciphertext
 }
 
 // Kind returns what t holds.
@@ -81,7 +82,7 @@ func ensureTensor(p Params, dst *Tensor, kind Kind) *Tensor {
 	if dst == nil {
 		dst = &Tensor{}
 	}
-	dst.kind = kind
+	dst.kind, dst.params = kind, p
 	if len(dst.cts) != count {
 		dst.cts = make([]*rlwe.Ciphertext, count)
 	}
@@ -93,10 +94,26 @@ func ensureTensor(p Params, dst *Tensor, kind Kind) *Tensor {
 	return dst
 }
 
-func (t *Tensor) check(kind Kind) error {
+// setMeta sets the metadata implied by the kind (for tensors read from a frame).
+func (t *Tensor) setMeta() {
+	ls := t.params.lit.LogScaleInput
+	if t.kind == KindFeatures {
+		ls = t.params.LogScaleFeatures()
+	}
+	for _, ct := range t.cts {
+		ct.IsNTT, ct.IsBatched = true, true
+		ct.LogDimensions = t.params.p.LogMaxDimensions()
+		ct.Scale = rlwe.NewScale(math.Exp2(float64(ls)))
+	}
+}
+
+func (t *Tensor) check(p Params, kind Kind) error {
 	count, degree, _ := kind.shape()
 	if t == nil || t.kind != kind || len(t.cts) != count {
 		return fmt.Errorf("he: want a %v tensor of %d ciphertexts", kind, count)
+	}
+	if t.params.Fingerprint() != p.Fingerprint() {
+		return ErrWrongParams
 	}
 	for _, ct := range t.cts {
 		if ct.Degree() != degree || ct.Level() != circuitLevel {
@@ -241,7 +258,7 @@ func (t *Transmitter) Encrypt(dst *Tensor, imgs []float64) (*Tensor, error) {
 // encrypted features (degree 2, not relinearised) into dst: conv with
 // sqrt(Gain/4) folded in, + bias, square, 2×2 sum. It uses no key.
 func (t *Transmitter) Encode(dst *Tensor, px *Tensor) (*Tensor, error) {
-	if err := px.check(KindPixels); err != nil {
+	if err := px.check(t.params, KindPixels); err != nil {
 		return nil, err
 	}
 	dst = ensureTensor(t.params, dst, KindFeatures)
@@ -333,7 +350,7 @@ func NewSlotChannel(p Params, workers int) *SlotChannel {
 // Images()·196 values, image-major (noise[196i+f] is added to feature f of
 // image i), exactly as for the plaintext model; nil adds nothing.
 func (c *SlotChannel) Apply(t *Tensor, noise []float64) error {
-	if err := t.check(KindFeatures); err != nil {
+	if err := t.check(c.params, KindFeatures); err != nil {
 		return err
 	}
 	if noise == nil {
@@ -464,7 +481,7 @@ func (r *Receiver) LogitsPublic(dst []float64, feat *Tensor, logPrec float64) ([
 }
 
 func (r *Receiver) decode(feat *Tensor, logPrec float64) error {
-	if err := feat.check(KindFeatures); err != nil {
+	if err := feat.check(r.params, KindFeatures); err != nil {
 		return err
 	}
 	ks, err := r.keys.lookup(feat.keyID)

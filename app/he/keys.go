@@ -129,7 +129,7 @@ func (kc *KeyChain) SharedKey(b uint64) (*SharedKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &SharedKey{id: ks.id, fp: kc.params.Fingerprint(), sk: ks.sk}, nil
+	return &SharedKey{id: ks.id, fp: kc.params.Fingerprint(), params: kc.params, sk: ks.sk}, nil
 }
 
 // Generations returns how many key sets were generated and their total
@@ -147,11 +147,11 @@ func (kc *KeyChain) set(id uint32) (*keySet, error) {
 	p := kc.params.p
 	sk, pk := kc.kgen.GenKeyPairNew()
 	ks := &keySet{id: id, sk: sk, dec: hefloat.NewDecryptor(p, sk)}
-	b := &PublicBundle{id: id, fp: kc.params.Fingerprint(), pk: pk}
+	b := &PublicBundle{id: id, fp: kc.params.Fingerprint(), params: kc.params, pk: pk}
 	// The receiver always holds a relinearisation key for its own FC outputs.
 	rlk := kc.kgen.GenRelinearizationKeyNew(sk)
 	if k := kc.cfg.SlotPackedKernel; k != 0 {
-		b.rlk = rlk
+		b.rlk, b.kernel = rlk, k
 		rots := slotRotations(k)
 		galEls := make([]uint64, len(rots))
 		for i, r := range rots {
@@ -185,11 +185,13 @@ func (kc *KeyChain) lookup(id uint32) (*keySet, error) {
 // slot-packed evaluation the relinearisation and rotation keys. It carries
 // the key id and the parameter fingerprint.
 type PublicBundle struct {
-	id  uint32
-	fp  uint64
-	pk  *rlwe.PublicKey
-	rlk *rlwe.RelinearizationKey
-	gks []*rlwe.GaloisKey
+	id     uint32
+	fp     uint64
+	params Params
+	kernel int // slot-packed kernel size the rotation keys are for (0: none)
+	pk     *rlwe.PublicKey
+	rlk    *rlwe.RelinearizationKey
+	gks    []*rlwe.GaloisKey
 }
 
 // ID returns the key id.
@@ -202,9 +204,10 @@ func (b *PublicBundle) SlotPacked() bool { return b.rlk != nil }
 // SharedKey is a secret key handed to the transmitter for shared-key mode.
 // Its formatting methods never print key material.
 type SharedKey struct {
-	id uint32
-	fp uint64
-	sk *rlwe.SecretKey
+	id     uint32
+	fp     uint64
+	params Params
+	sk     *rlwe.SecretKey
 }
 
 // ID returns the key id.
