@@ -1,0 +1,270 @@
+package ofdm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// TestGoldSequence compares c(0…63) with an independent Python
+// implementation of TS 38.211 §5.2.1 written from the spec:
+//
+//	x1=[1]+[0]*30; x2=[(ci>>i)&1 for i in range(31)]; extend with
+//	x1[n+31]=x1[n+3]^x1[n], x2[n+31]=x2[n+3]^x2[n+2]^x2[n+1]^x2[n];
+//	c[n]=x1[n+1600]^x2[n+1600].
+func TestGoldSequence(t *testing.T) {
+	for cinit, want := range map[uint32]string{
+		0:         "0000001000011010000100100111101000100101100101010000001101010110",
+		1:         "0000001010000011000000110111010000101011100110101111110111100010",
+		0x1234567: "0000011001010011100001101001010001011010111101011001000010100111",
+	} {
+		c := goldSequence(cinit, 64)
+		var sb strings.Builder
+		for _, b := range c {
+			sb.WriteByte('0' + b)
+		}
+		if sb.String() != want {
+			t.Errorf("c_init %#x:\n got %s\nwant %s", cinit, sb.String(), want)
+		}
+	}
+}
+
+func TestGridLayout(t *testing.T) {
+	for _, cfg := range []Config{{FFTSize: 64}, {}, {FFTSize: 256, Active: 100, PilotSpacing: 3, CPLen: 16}} {
+		g, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := g.Config()
+		t.Run(fmt.Sprintf("N=%d/A=%d/P=%d", c.FFTSize, c.Active, c.PilotSpacing), func(t *testing.T) {
+			if g.DataCarriers()+g.PilotCarriers() != c.Active {
+				t.Fatalf("%d data + %d pilots ≠ %d active", g.DataCarriers(), g.PilotCarriers(), c.Active)
+			}
+			used := map[int]bool{}
+			for _, b := range append(g.DataBins(), g.PilotBins()...) {
+				if b == 0 {
+					t.Fatal("DC bin used")
+				}
+				if used[b] {
+					t.Fatalf("bin %d used twice", b)
+				}
+				used[b] = true
+			}
+			// Guards: the bins around N/2 are free.
+			if used[c.FFTSize/2] {
+				t.Error("Nyquist bin used")
+			}
+			for _, p := range g.Pilots() {
+				if math.Abs(float64(real(p)*real(p)+imag(p)*imag(p))-1) > 1e-6 {
+					t.Fatalf("pilot %v does not have unit energy", p)
+				}
+			}
+		})
+	}
+	g, _ := New(Config{FFTSize: 64})
+	if c := g.Config(); c.Active != 52 || c.CPLen != 8 {
+		t.Errorf("defaults for N=64: %+v, want 52 active and CP 8", c)
+	}
+}
+
+func randomQPSK(r *rand.Rand, n int) []complex64 {
+	s := make([]complex64, n)
+	q := float32(1 / math.Sqrt2)
+	for i := range s {
+		s[i] = complex(q*float32(2*r.IntN(2)-1), q*float32(2*r.IntN(2)-1))
+	}
+	return s
+}
+
+func evm(got, want []complex64) float64 {
+	var e, p float64
+	for i := range got {
+		d := got[i] - want[i]
+		e += float64(real(d)*real(d) + imag(d)*imag(d))
+		p += float64(real(want[i])*real(want[i]) + imag(want[i])*imag(want[i]))
+	}
+	return 10 * math.Log10(e/p)
+}
+
+func TestRoundTripAndPower(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for _, eq := range []Equalizer{ZF, MMSE} {
+		g, _ := New(Config{FFTSize: 256, Equalizer: eq})
+		mod, dem := g.Modulator(), g.Demodulator()
+		dem.N0 = 1e-9
+		x := randomQPSK(r, 5*g.DataCarriers())
+		tx, err := mod.Modulate(nil, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tx) != mod.OutLen(len(x)) || len(tx) != 5*g.SymbolLen() {
+			t.Fatalf("%d samples, OutLen %d", len(tx), mod.OutLen(len(x)))
+		}
+		var p float64
+		for _, v := range tx {
+			p += float64(real(v)*real(v) + imag(v)*imag(v))
+		}
+		if p /= float64(len(tx)); math.Abs(p-1) > 0.05 {
+			t.Errorf("%v: time-domain power %.3f, want ≈ 1", eq, p)
+		}
+		rx, err := dem.Demodulate(nil, tx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := evm(rx, x); e > -100 {
+			t.Errorf("%v: noiseless round trip EVM %.1f dB", eq, e)
+		}
+	}
+}
+
+// multipath convolves x with taps (delays within the CP).
+func multipath(x []complex64, taps map[int]complex64) []complex64 {
+	y := make([]complex64, len(x))
+	for d, h := range taps {
+		for n := d; n < len(x); n++ {
+			y[n] += h * x[n-d]
+		}
+	}
+	return y
+}
+
+func TestMultipathEqualisation(t *testing.T) {
+	r := rand.New(rand.NewPCG(2, 2))
+	g, _ := New(Config{FFTSize: 256, CPLen: 32, TimeAverage: 4})
+	taps := map[int]complex64{0: 0.8 + 0.1i, 3: -0.4 + 0.3i, 9: 0.2i}
+	h := make([]complex64, 256)
+	for k := range h {
+		for d, v := range taps {
+			s, c := math.Sincos(-2 * math.Pi * float64(k*d) / 256)
+			h[k] += v * complex(float32(c), float32(s))
+		}
+	}
+	x := randomQPSK(r, 8*g.DataCarriers())
+	tx, _ := g.Modulator().Modulate(nil, x)
+	y := multipath(tx, taps)
+	// Perfect CSI: exact up to float32 rounding.
+	dem := g.Demodulator()
+	if err := dem.SetCSI(h); err != nil {
+		t.Fatal(err)
+	}
+	rx, _ := dem.Demodulate(nil, y)
+	if e := evm(rx, x); e > -80 {
+		t.Errorf("perfect CSI EVM %.1f dB", e)
+	}
+	// LS + linear interpolation: only the interpolation error remains. With
+	// a 9-sample delay the response varies over ~28 bins; pilots every 4.
+	rx, _ = g.Demodulator().Demodulate(nil, y)
+	if e := evm(rx, x); e > -20 {
+		t.Errorf("estimated CSI EVM %.1f dB, want < −20 dB", e)
+	}
+}
+
+// TestSubcarrierNoise: white noise of variance n0 per sample comes out with
+// variance n0·A/N per subcarrier (4σ: the variance estimate over M complex
+// samples has standard deviation var/√M).
+func TestSubcarrierNoise(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	g, _ := New(Config{FFTSize: 128})
+	dem := g.Demodulator()
+	dem.SetCSI(onesCSI(128))
+	const n0 = 0.3
+	nsym := 200
+	y := make([]complex64, nsym*g.SymbolLen())
+	s := float32(math.Sqrt(n0 / 2))
+	for i := range y {
+		y[i] = complex(s*float32(r.NormFloat64()), s*float32(r.NormFloat64()))
+	}
+	rx, _ := dem.Demodulate(nil, y)
+	var v float64
+	for _, z := range rx {
+		v += float64(real(z)*real(z) + imag(z)*imag(z))
+	}
+	v /= float64(len(rx))
+	want := g.SubcarrierN0(n0)
+	if sd := want / math.Sqrt(float64(len(rx))); math.Abs(v-want) > 4*sd {
+		t.Errorf("subcarrier noise variance %.5f, want %.5f ± 4·%.5f", v, want, sd)
+	}
+	if math.Abs(g.TimeN0(want)-n0) > 1e-12 {
+		t.Error("TimeN0 does not invert SubcarrierN0")
+	}
+}
+
+func onesCSI(n int) []complex64 {
+	h := make([]complex64, n)
+	for i := range h {
+		h[i] = 1
+	}
+	return h
+}
+
+func TestNoiseVarianceOutputs(t *testing.T) {
+	g, _ := New(Config{FFTSize: 64})
+	dem := g.Demodulator()
+	dem.N0 = 0.5
+	h := onesCSI(64)
+	for i := range h {
+		h[i] = 2
+	}
+	dem.SetCSI(h)
+	tx, _ := g.Modulator().Modulate(nil, make([]complex64, g.DataCarriers()))
+	_, nv, err := dem.DemodulateCSI(nil, nil, tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := float32(g.SubcarrierN0(0.5) / 4)
+	if math.Abs(float64(nv[0]-want)) > 1e-6 {
+		t.Errorf("ZF noise variance %v, want n0/|H|² = %v", nv[0], want)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	for _, bad := range []Config{
+		{FFTSize: 100}, {FFTSize: 8}, {FFTSize: 64, CPLen: 64}, {FFTSize: 64, Active: 63},
+		{FFTSize: 64, Active: 64}, {FFTSize: 64, PilotSpacing: 1}, {FFTSize: 64, PilotSeed: 1 << 31},
+		{FFTSize: 64, TimeAverage: -1}, {FFTSize: 64, Equalizer: 5},
+	} {
+		if _, err := New(bad); err == nil {
+			t.Errorf("%+v: no error", bad)
+		} else if !strings.HasPrefix(err.Error(), "ofdm: ") {
+			t.Errorf("%q lacks the package prefix", err)
+		}
+	}
+	g, _ := New(Config{FFTSize: 64})
+	if _, err := g.Modulator().Modulate(nil, make([]complex64, 7)); err == nil {
+		t.Error("partial OFDM symbol: no error")
+	}
+	if _, err := g.Demodulator().Demodulate(nil, make([]complex64, 70)); err == nil {
+		t.Error("partial sample block: no error")
+	}
+	if _, _, err := g.Demodulator().DemodulateCSI(nil, nil, make([]complex64, 72)); err == nil {
+		t.Error("soft output without N0: no error")
+	}
+	if err := g.Demodulator().SetCSI(make([]complex64, 3)); err == nil {
+		t.Error("short CSI: no error")
+	}
+	gm, _ := New(Config{FFTSize: 64, Equalizer: MMSE})
+	if _, err := gm.Demodulator().Demodulate(nil, make([]complex64, 72)); err == nil {
+		t.Error("MMSE without N0: no error")
+	}
+	var e Equalizer
+	if e.UnmarshalText([]byte("mmse")); e != MMSE {
+		t.Error("mmse did not parse")
+	}
+}
+
+func TestZeroAllocs(t *testing.T) {
+	g, _ := New(Config{FFTSize: 256, TimeAverage: 2})
+	mod, dem := g.Modulator(), g.Demodulator()
+	dem.N0 = 0.1
+	x := randomQPSK(rand.New(rand.NewPCG(4, 4)), 4*g.DataCarriers())
+	tx, _ := mod.Modulate(nil, x)
+	rx, nv, _ := dem.DemodulateCSI(nil, nil, tx)
+	if a := testing.AllocsPerRun(20, func() {
+		tx, _ = mod.Modulate(tx, x)
+		rx, nv, _ = dem.DemodulateCSI(rx, nv, tx)
+	}); a != 0 {
+		t.Errorf("%v allocations per frame, want 0", a)
+	}
+}
