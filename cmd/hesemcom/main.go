@@ -68,6 +68,7 @@ cross a modem and channel, and only the receiver decrypts the class.`,
 		newTrainCmd(g), newEvalCmd(g),
 		newBenchCmd(g),
 		newLDPCCmd(g),
+		newCodecCmd(g), newAvalancheCmd(g),
 	)
 	// Unknown subcommands and bad positional arguments are usage errors too.
 	for _, c := range root.Commands() {
