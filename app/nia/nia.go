@@ -76,6 +76,9 @@ type MAC struct {
 	nbits int
 	z     []uint32 // NIA3 keystream scratch
 	pre   []byte   // NIA2 prefixed-message scratch
+	tag   []byte   // NIA2 tag scratch
+	snow  snow3g.Generator
+	zuc   zuc.Generator
 }
 
 // New returns a MAC for the message with the given COUNT (32 bits), BEARER
@@ -117,7 +120,7 @@ func (m *MAC) SetCount(count uint32) {
 func (m *MAC) Clone() *MAC {
 	c := *m
 	c.msg = slices.Clone(m.msg)
-	c.z, c.pre = nil, nil
+	c.z, c.pre, c.tag = nil, nil, nil
 	return &c
 }
 
@@ -178,7 +181,8 @@ func (m *MAC) WriteBits(p []byte, nbits int) {
 }
 
 // Sum appends MAC-I (4 bytes, big-endian) of the message written so far to b.
-// It does not change the state.
+// It does not change the state. After the first call for a given message
+// size it does not allocate when b has room.
 func (m *MAC) Sum(b []byte) []byte {
 	var mac uint32
 	switch m.alg {
@@ -216,7 +220,8 @@ func (m *MAC) nia1() uint32 {
 	b, d := uint32(m.bearer)<<27, uint32(m.direction)
 	iv := [4]uint32{b ^ d<<15, m.count ^ d<<31, b, m.count}
 	var z [5]uint32
-	snow3g.New(&k, &iv).Keystream(z[:])
+	m.snow.Reset(&k, &iv)
+	m.snow.Keystream(z[:])
 	p := uint64(z[0])<<32 | uint64(z[1])
 	q := uint64(z[2])<<32 | uint64(z[3])
 	var eval uint64
@@ -248,9 +253,8 @@ func (m *MAC) nia2() uint32 {
 	m.pre = binary.BigEndian.AppendUint32(m.pre[:0], m.count)
 	m.pre = append(m.pre, m.bearer<<3|m.direction<<2, 0, 0, 0)
 	m.pre = append(m.pre, m.msg...)
-	var tag [cmac.Size]byte
-	t, _ := m.cm.Sum(tag[:0], m.pre, 64+m.nbits) // lengths are consistent by construction
-	return binary.BigEndian.Uint32(t)
+	m.tag, _ = m.cm.Sum(m.tag[:0], m.pre, 64+m.nbits) // lengths are consistent by construction
+	return binary.BigEndian.Uint32(m.tag)
 }
 
 // nia3 is 128-NIA3 (TS 35.221 §4): L = ceil(LENGTH/32)+2 ZUC words;
@@ -265,7 +269,8 @@ func (m *MAC) nia3() uint32 {
 	iv[14] ^= m.direction << 7
 	l := (m.nbits+31)/32 + 2
 	m.z = slices.Grow(m.z[:0], l)[:l]
-	zuc.New(&m.key, &iv).Keystream(m.z)
+	m.zuc.Reset(&m.key, &iv)
+	m.zuc.Keystream(m.z)
 	window := func(i int) uint32 {
 		w := uint64(m.z[i/32])<<32 | uint64(m.z[i/32+1])
 		return uint32(w >> (32 - i%32))

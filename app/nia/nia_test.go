@@ -155,3 +155,16 @@ func BenchmarkMAC(b *testing.B) {
 		}
 	}
 }
+
+func TestSumNoAlloc(t *testing.T) {
+	msg := make([]byte, 500)
+	for _, alg := range []Algorithm{NIA0, NIA1, NIA2, NIA3} {
+		m, _ := New(alg, make([]byte, 16), 1, 2, 1)
+		m.WriteBits(msg, 3999)
+		dst := make([]byte, 0, Size)
+		m.Sum(dst) // sizes the scratch buffers
+		if n := testing.AllocsPerRun(50, func() { m.Sum(dst) }); n != 0 {
+			t.Errorf("%v: allocs = %v, want 0", alg, n)
+		}
+	}
+}
