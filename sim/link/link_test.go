@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hesemcom/hesemcom/app/he"
 	"github.com/hesemcom/hesemcom/app/source"
 	"github.com/hesemcom/hesemcom/internal/units"
 	"github.com/hesemcom/hesemcom/phy/jscc"
@@ -247,4 +248,39 @@ func (r recorder) Eval(ctx context.Context, u sim.Unit) (sim.Counts, error) {
 		total.Add(c)
 	}
 	return total, nil
+}
+
+func TestRunStream(t *testing.T) {
+	if testing.Short() {
+		t.Skip("CKKS batch: skipped with -short")
+	}
+	models := fittedModels(t)
+	m, _ := models("mnist", jscc.HE, 10)
+	var last int64
+	res, err := RunStream(context.Background(), StreamConfig{
+		Dataset: source.MNIST, Images: 200, SNR: 10, Channel: "awgn", Seed: 5, Model: m,
+		Batch: 100, Keys: he.KeyConfig{RotateEvery: 1},
+		Progress: func(done, total int64) { last = done },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("accuracy %.3f (plaintext %.3f), agreement %d/%d, %.0f images/s, %.0f bytes/image on air",
+		res.Accuracy, res.PlainAccuracy, res.Agreement, res.Images, res.ImagesPerSec, res.AirBytesPerImage)
+	if res.Batches != 2 || last != 200 || res.Images != 200 {
+		t.Fatalf("batches %d, progress %d", res.Batches, last)
+	}
+	if res.Agreement < 199 || res.Accuracy < 0.6 {
+		t.Fatalf("agreement %d/200, accuracy %.3f", res.Agreement, res.Accuracy)
+	}
+	// Two batches with a new key set for each.
+	if res.KeySets != 2 {
+		t.Fatalf("%d key sets, want 2", res.KeySets)
+	}
+	if len(res.Stages) != 6 || res.Stages[5].ItemsIn != 2 {
+		t.Fatalf("stages %+v", res.Stages)
+	}
+	if res.AirBytesPerImage <= float64(res.PlainFeatureBytes) {
+		t.Fatalf("ciphertext (%v B) smaller than the plaintext features (%d B)?", res.AirBytesPerImage, res.PlainFeatureBytes)
+	}
 }
