@@ -18,8 +18,8 @@ import (
 // the files written.
 func (r *Result) WritePlots(dir string) ([]string, error) {
 	type series struct {
-		key  string
-		pts  []PointResult
+		key string
+		pts []PointResult
 	}
 	byDataset := map[string][]*series{}
 	var datasets []string

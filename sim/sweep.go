@@ -237,13 +237,13 @@ func (s Shard) String() string {
 
 // Options tune a run without changing its results.
 type Options struct {
-	Workers  int                       // default GOMAXPROCS
-	Shard    Shard                     // default: everything
-	Progress func(done, total int64)   // items done of total, called from one goroutine at a time
-	Now      func() time.Time          // for tests; default time.Now
-	Meta     map[string]string         // extra metadata copied into the result
-	OnUnit   func(u Unit, c Counts)    // optional per-unit hook
-	_        struct{}                  // keep the literal keyed
+	Workers  int                     // default GOMAXPROCS
+	Shard    Shard                   // default: everything
+	Progress func(done, total int64) // items done of total, called from one goroutine at a time
+	Now      func() time.Time        // for tests; default time.Now
+	Meta     map[string]string       // extra metadata copied into the result
+	OnUnit   func(u Unit, c Counts)  // optional per-unit hook
+	_        struct{}                // keep the literal keyed
 }
 
 // Run evaluates the sweep's units (those of opts.Shard) on opts.Workers
