@@ -126,10 +126,22 @@ func sbox(x uint32) uint32 {
 		uint32(s0[(x>>8)&0xff])<<8 | uint32(s1[x&0xff])
 }
 
+//go:generate go run gen_unrolled.go
+
 // Keystream fills dst with the next len(dst) keystream words (§3.6.2:
-// z = F(X0, X1, X2) ⊕ X3, then the LFSR clocks in work mode). It does not
-// allocate.
+// z = F(X0, X1, X2) ⊕ X3, then the LFSR clocks in work mode). Whole groups
+// of 16 words take the unrolled path. It does not allocate.
 func (g *Generator) Keystream(dst []uint32) {
+	for len(dst) >= 16 {
+		g.keystream16((*[16]uint32)(dst))
+		dst = dst[16:]
+	}
+	g.keystreamGeneric(dst)
+}
+
+// keystreamGeneric is the indexed reference loop, cross-checked against the
+// unrolled one by TestUnrolledMatchesGeneric.
+func (g *Generator) keystreamGeneric(dst []uint32) {
 	s := &g.s
 	p, r1, r2 := g.p, g.r1, g.r2
 	for i := range dst {

@@ -136,3 +136,41 @@ func BenchmarkInit(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "inits/s")
 }
+
+func TestUnrolledMatchesGeneric(t *testing.T) {
+	k, iv := &[16]byte{9, 8, 7}, &[16]byte{1, 2, 3}
+	a, b := New(k, iv), New(k, iv)
+	// Start the unrolled path at every LFSR offset.
+	for offset := range 17 {
+		x, y := make([]uint32, offset), make([]uint32, offset)
+		a.keystreamGeneric(x)
+		b.keystreamGeneric(y)
+		var u [16]uint32
+		g := make([]uint32, 16)
+		a.keystream16(&u)
+		b.keystreamGeneric(g)
+		for i := range u {
+			if u[i] != g[i] {
+				t.Fatalf("offset %d word %d: unrolled %08x, generic %08x", offset, i, u[i], g[i])
+			}
+		}
+	}
+}
+
+func BenchmarkKeystreamGeneric(b *testing.B) {
+	g := New(&[16]byte{1, 2, 3, 4}, &[16]byte{5, 6, 7, 8})
+	dst := make([]uint32, 256)
+	b.SetBytes(4 * 256)
+	for b.Loop() {
+		g.keystreamGeneric(dst)
+	}
+}
+
+func BenchmarkKeystreamWords(b *testing.B) {
+	g := New(&[16]byte{1, 2, 3, 4}, &[16]byte{5, 6, 7, 8})
+	dst := make([]uint32, 256)
+	b.SetBytes(4 * 256)
+	for b.Loop() {
+		g.Keystream(dst)
+	}
+}
