@@ -302,3 +302,31 @@ func BenchmarkEncode(b *testing.B) {
 		})
 	}
 }
+
+// TestJ2KDamagedPayload: the receiver returns an image or ErrPayload for
+// damaged packet data (as after a skipped MAC check), never hangs or panics.
+func TestJ2KDamagedPayload(t *testing.T) {
+	needOpenJPEG(t)
+	c, err := New(Config{Kind: J2K})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Encode(nil, mnist(t, 1).Image(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, bad := range map[string][]byte{
+		"truncated": p[:len(p)/2],
+		"flipped":   func() []byte { q := bytes.Clone(p); q[3] ^= 0x5a; q[len(q)/2] ^= 0xff; return q }(),
+		"zeros":     make([]byte, len(p)),
+		"ff run":    bytes.Repeat([]byte{0xff}, 20),
+	} {
+		out, err := c.Decode(nil, bad)
+		if err != nil && !errors.Is(err, ErrPayload) {
+			t.Errorf("%s: error %v does not wrap ErrPayload", name, err)
+		}
+		if err == nil && len(out) != 784 {
+			t.Errorf("%s: %d bytes without error", name, len(out))
+		}
+	}
+}
