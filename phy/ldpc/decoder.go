@@ -103,18 +103,18 @@ type Decoder struct {
 	maxDeg int
 	cols   int // codeword columns that Decode's rate recovery fills
 
-	zp      int       // Z rounded up to a multiple of laneWidth
-	l       []float32 // posteriors (CodewordLen)
-	r       []float32 // check messages (edges·zp, lane order of the gathered vectors)
-	x       []float32 // gathered posteriors / extrinsics of one layer (maxDeg·zp)
-	k1, k2  []uint32  // per-lane smallest and second smallest min-sum key (see layer)
-	m1, m2  []float32 // per-lane corrected magnitudes from k1, k2
-	sum     []float32 // per-lane Σφ(|t|) for SumProduct
-	sgn     []uint32  // per-lane XOR of extrinsic sign bits
-	psgn    []uint32  // per-lane XOR of posterior sign bits (the row syndrome)
-	acc     []float32 // rate-recovery buffer (CodewordLen)
-	last    Result
-	stats   Stats
+	zp     int       // Z rounded up to a multiple of laneWidth
+	l      []float32 // posteriors (CodewordLen)
+	r      []float32 // check messages (edges·zp, lane order of the gathered vectors)
+	x      []float32 // gathered posteriors / extrinsics of one layer (maxDeg·zp)
+	k1, k2 []uint32  // per-lane smallest and second smallest min-sum key (see layer)
+	m1, m2 []float32 // per-lane corrected magnitudes from k1, k2
+	sum    []float32 // per-lane Σφ(|t|) for SumProduct
+	sgn    []uint32  // per-lane XOR of extrinsic sign bits
+	psgn   []uint32  // per-lane XOR of posterior sign bits (the row syndrome)
+	acc    []float32 // rate-recovery buffer (CodewordLen)
+	last   Result
+	stats  Stats
 }
 
 // Decoder returns a decoder for c running alg for at most maxIter iterations
@@ -227,11 +227,15 @@ func (d *Decoder) Decode(dst []byte, src []float32) ([]byte, error) {
 
 // fillerLLR is the LLR given to known-zero filler bits: large enough to
 // dominate every min-sum comparison, small enough that sums stay finite.
-const fillerLLR = 1e4
+// Channel LLRs are clipped to ±maxLLR.
+const (
+	fillerLLR = 1e4
+	maxLLR    = 1e4
+)
 
 // DecodeCodeword decodes the CodewordLen() channel LLRs llr (as filled by
 // RateRecover: zero for punctured and untransmitted bits; filler positions
-// are ignored and treated as known zeros) and writes the K hard-decided
+// are ignored and treated as known zeros; values are clipped to ±1e4) and writes the K hard-decided
 // information bits to dst, which it returns. If dst is nil it is allocated;
 // otherwise len(dst) must be K and len(llr) CodewordLen(), or it panics.
 // It does not allocate when dst is non-nil.
@@ -262,7 +266,10 @@ func (d *Decoder) DecodeCodeword(dst []byte, llr []float32) []byte {
 // decode decodes llr using codeword columns below cols only.
 func (d *Decoder) decode(dst []byte, llr []float32, cols int) {
 	c := d.c
-	copy(d.l, llr)
+	// Clip so that ±Inf inputs cannot create NaN (Inf − Inf) in the updates.
+	for i, v := range llr {
+		d.l[i] = min(max(v, -maxLLR), maxLLR)
+	}
 	for i := c.kInfo; i < c.kFull; i++ {
 		d.l[i] = fillerLLR
 	}

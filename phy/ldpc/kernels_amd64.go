@@ -8,6 +8,9 @@ const laneWidth = 8
 // against the Go kernels bit for bit.
 var useAVX2 = hasAVX2()
 
+// hasVectorKernels reports whether this CPU can run the vector kernels.
+var hasVectorKernels = useAVX2
+
 // hasAVX2 reports CPU and OS support for AVX2 (Intel SDM Vol. 2A, CPUID
 // leaf 1 ECX bits 27 OSXSAVE and 28 AVX, XCR0 bits 1–2 for XMM/YMM state,
 // leaf 7 EBX bit 5 AVX2).

@@ -5,6 +5,9 @@ package ldpc
 // laneWidth is the padding granule of the per-layer lane vectors.
 const laneWidth = 8
 
+// Only the Go lane kernels exist on this architecture.
+var useAVX2, hasVectorKernels = false, false
+
 func extrinsicMin(x, r []float32, k1, k2, sgn, psgn []uint32, k uint32) {
 	extrinsicMinGo(x, r, k1, k2, sgn, psgn, k)
 }

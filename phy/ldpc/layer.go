@@ -123,11 +123,19 @@ func minMagsGo(m1, m2 []float32, k1, k2, psgn []uint32, scale, offset float32) u
 	m2, k1, k2, psgn = m2[:n], k1[:n], k2[:n], psgn[:n]
 	var par uint32
 	for i := range m1 {
-		m1[i] = max(float32(math.Float32frombits(k1[i]&^keyMask)*scale)-offset, 0)
-		m2[i] = max(float32(math.Float32frombits(k2[i]&^keyMask)*scale)-offset, 0)
+		m1[i] = positive(float32(math.Float32frombits(k1[i]&^keyMask)*scale) - offset)
+		m2[i] = positive(float32(math.Float32frombits(k2[i]&^keyMask)*scale) - offset)
 		par |= psgn[i]
 	}
 	return par
+}
+
+// positive returns v if v > 0, else +0 (also for NaN), as MAXPS(v, 0) does.
+func positive(v float32) float32 {
+	if v > 0 {
+		return v
+	}
+	return 0
 }
 
 // updateMinGo writes the new check message of edge k, r = ±(m1, or m2 on
