@@ -72,6 +72,7 @@ cross a modem and channel, and only the receiver decrypts the class.`,
 		newTable3Cmd(g),
 		newMergeCmd(g),
 		newLDPCCmd(g),
+		newModemCmd(g),
 		newCodecCmd(g), newAvalancheCmd(g),
 	)
 	// Unknown subcommands and bad positional arguments are usage errors too.
