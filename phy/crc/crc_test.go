@@ -40,14 +40,6 @@ func longDivision(exps []int, bits []byte) uint32 {
 	return out
 }
 
-func toBits(b []byte) []byte {
-	out := make([]byte, 8*len(b))
-	for i := range out {
-		out[i] = b[i/8] >> (7 - i%8) & 1
-	}
-	return out
-}
-
 // Catalogue check values (CRC of the ASCII string "123456789"): CRC24A is
 // CRC-24/LTE-A, CRC24B is CRC-24/LTE-B, CRC16 is CRC-16/XMODEM in the
 // RevEng CRC catalogue. CRC24C, CRC11 and CRC6 have no catalogue entry with
