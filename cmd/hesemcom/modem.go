@@ -183,7 +183,7 @@ random draw. --out DIR writes ber.csv and ber.png (theory curve overlaid).`,
 	f.Int64Var(&cfg.TargetErrors, "target-errors", 0, "stop a point after this many bit errors (0: run --bits)")
 	f.Uint64Var(&cfg.Seed, "seed", 1, "run seed")
 	f.BoolVar(&cfg.OFDM, "ofdm", false, "send through the OFDM modem")
-	f.IntVar(&cfg.FFT, "fft", 256, "OFDM FFT size")
+	f.IntVar(&cfg.FFT, "fft", 1024, "OFDM FFT size (1024 at the default 30.72 MHz: NR's 30 kHz numerology)")
 	f.IntVar(&cfg.CP, "cp", 0, "OFDM cyclic prefix (0: FFT/8)")
 	f.IntVar(&cfg.PilotSpacing, "pilot-spacing", 4, "OFDM comb pilot spacing")
 	f.IntVar(&cfg.Symbols, "ofdm-symbols", 14, "OFDM symbols per frame (one block-fading realisation, pilots averaged over it)")
@@ -726,7 +726,7 @@ func plotConstellation(con *qam.Constellation, rx []complex64, mod string, snr f
 		}
 		lxy := make(plotter.XYs, len(xy))
 		for i, p := range xy {
-			lxy[i] = plotter.XY{X: p.X, Y: p.Y + 0.04*lim}
+			lxy[i] = plotter.XY{X: p.X, Y: p.Y + 0.07*lim}
 		}
 		l, err := plotter.NewLabels(plotter.XYLabels{XYs: lxy, Labels: labels})
 		if err != nil {

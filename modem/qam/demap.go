@@ -25,6 +25,15 @@ func (c *Constellation) LLR(dst []float32, src []complex64, n0 float64, method L
 	}
 	m := c.m
 	dst = vec.Grow(dst, len(src)*m)
+	if c.sep && c.k == 1 {
+		// QPSK: one level pair ±a per dimension, so max-log and exact agree:
+		// L = ((x+a)² − (x−a)²)/n0 = 4a·x/n0.
+		g := float32(4 * c.step / n0)
+		for i, y := range src {
+			dst[2*i], dst[2*i+1] = g*real(y), g*imag(y)
+		}
+		return dst, nil
+	}
 	for i, y := range src {
 		c.llrSymbol(dst[i*m:i*m+m], y, i, n0, method)
 	}
@@ -47,6 +56,11 @@ func (c *Constellation) LLRPerSymbol(dst []float32, src []complex64, n0 []float3
 		v := float64(n0[i])
 		if !(v > 0) || math.IsInf(v, 0) {
 			return dst[:0], fmt.Errorf("qam: noise variance n0[%d] = %v must be positive and finite", i, v)
+		}
+		if c.sep && c.k == 1 { // QPSK, as in LLR
+			g := float32(4 * c.step / v)
+			dst[2*i], dst[2*i+1] = g*real(y), g*imag(y)
+			continue
 		}
 		c.llrSymbol(dst[i*m:i*m+m], y, i, v, method)
 	}

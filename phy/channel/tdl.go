@@ -323,17 +323,21 @@ func (t *TDL) Apply(dst, src []complex64) ([]complex64, error) {
 			e = min(e, s+t.period-t.pos)
 		}
 		out := dst[s:e]
+		// Tap by tap over the segment, on real and imaginary parts (Go's
+		// complex multiply carries extra Inf/NaN handling per element).
 		for l, d := range t.delays {
-			g := t.gains[l]
+			gr, gi := real(t.gains[l]), imag(t.gains[l])
 			in := w[d0+s-d : d0+e-d]
+			in = in[:len(out)]
 			if l == 0 {
 				for i, x := range in {
-					out[i] = g * x
+					out[i] = complex(gr*real(x)-gi*imag(x), gr*imag(x)+gi*real(x))
 				}
 				continue
 			}
 			for i, x := range in {
-				out[i] += g * x
+				o := out[i]
+				out[i] = complex(real(o)+gr*real(x)-gi*imag(x), imag(o)+gr*imag(x)+gi*real(x))
 			}
 		}
 		t.pos += e - s
