@@ -17,7 +17,7 @@ func newBenchCmd(g *globalFlags) *cobra.Command {
 		Short: "Throughput benchmarks of the processing chains",
 		Args:  cobra.NoArgs,
 	}
-	c.AddCommand(newBenchPipelineCmd())
+	c.AddCommand(newBenchPipelineCmd(), newBenchModemCmd())
 	return c
 }
 
