@@ -1,5 +1,14 @@
 package he
 
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/tuneinsight/lattigo/v5/core/rlwe"
+	"github.com/tuneinsight/lattigo/v5/he/hefloat"
+)
+
 // slotRotations returns the slot rotations the slot-packed evaluation of a
 // model with a k×k kernel uses (Lattigo convention: Rotate(ct, r) moves slot
 // i+r to slot i):
@@ -27,3 +36,340 @@ func slotRotations(k int) []int {
 
 // slotBlock is the block one replica of the image occupies in slot-packed FC.
 const slotBlock = 1024
+
+// Slot-packed scales: plaintext masks are rounded in the coefficient domain,
+// which costs ~sqrt(N)·0.3/Δ per slot (≈2^4.7/Δ at N = 2^13) instead of the
+// 1/(2Δ) of a scalar, so the conv masks get 4 more bits and the FC masks give
+// back 2 (the final scale grows by 6 bits; NewSlotTransmitter checks it fits).
+const (
+	slotExtraConvBits = 4
+	slotFCBitsDelta   = -2
+)
+
+func slotLogScales(p Params) (conv, feat, logits int) {
+	conv = p.lit.LogScaleInput + p.lit.LogScaleWeight + slotExtraConvBits
+	feat = 2 * conv
+	logits = feat + p.lit.LogScaleFC + slotFCBitsDelta
+	return
+}
+
+// poolSlot is the slot holding feature (i, j) after the pool sums: the sum
+// of the 2×2 window ending at pixel (2i+1, 2j+1).
+func poolSlot(f int) int {
+	i, j := f/(Cols/2), f%(Cols/2)
+	return (2*i+1)*Cols + 2*j + 1
+}
+
+// SlotFrame is one image's encrypted features in slot-packed form: one
+// degree-1 ciphertext, feature f in slot poolSlot(f), other slots garbage
+// that the decoder's masks ignore.
+type SlotFrame struct {
+	keyID uint32
+	ct    *rlwe.Ciphertext
+}
+
+// KeyID returns the id of the key the frame is encrypted under.
+func (f *SlotFrame) KeyID() uint32 { return f.keyID }
+
+// SlotTransmitter encrypts one image per ciphertext and evaluates the
+// encoder with rotations (hoisted for the conv taps): the latency mode.
+// Not safe for concurrent use; give each goroutine its own.
+type SlotTransmitter struct {
+	params  Params
+	w       *TableII
+	rots    []int
+	masks   map[int]*rlwe.Plaintext // conv tap offset → mask·weight at Δw·2^4
+	bias    *rlwe.Plaintext
+	ecd     *slotEncoder
+	enc     *rlwe.Encryptor
+	eval    *hefloat.Evaluator
+	keyID   uint32
+	pt      *rlwe.Plaintext
+	ct      *rlwe.Ciphertext
+	rotated map[int]*rlwe.Ciphertext
+	tmp     *rlwe.Ciphertext
+	acc     *rlwe.Ciphertext
+}
+
+// NewSlotTransmitter encodes the conv masks of w for p.
+func NewSlotTransmitter(p Params, w *TableII) (*SlotTransmitter, error) {
+	if err := w.Validate(); err != nil {
+		return nil, err
+	}
+	conv, _, logits := slotLogScales(p)
+	if float64(logits+8) > logQLevel(p.p, circuitLevel)-1 {
+		return nil, fmt.Errorf("he: slot-packed final scale 2^%d does not fit log Q = %.1f", logits, logQLevel(p.p, circuitLevel))
+	}
+	if p.Slots() < 4*slotBlock {
+		return nil, fmt.Errorf("he: slot-packed packing needs %d slots, parameters have %d", 4*slotBlock, p.Slots())
+	}
+	t := &SlotTransmitter{
+		params: p, w: w, masks: map[int]*rlwe.Plaintext{},
+		ecd: newSlotEncoder(p, hefloat.NewEncoder(p.p)),
+		pt:  hefloat.NewPlaintext(p.p, circuitLevel),
+		ct:  hefloat.NewCiphertext(p.p, 1, circuitLevel), tmp: hefloat.NewCiphertext(p.p, 2, circuitLevel),
+		acc: hefloat.NewCiphertext(p.p, 1, circuitLevel), rotated: map[int]*rlwe.Ciphertext{},
+	}
+	fold := math.Sqrt(w.Gain / 4)
+	k, h := w.K, w.K/2
+	vals := make([]float64, Pixels)
+	for a := 0; a < k; a++ {
+		for b := 0; b < k; b++ {
+			d := (a-h)*Cols + (b - h)
+			for r := 0; r < Rows; r++ {
+				for c := 0; c < Cols; c++ {
+					rr, cc := r+a-h, c+b-h
+					v := 0.0
+					if rr >= 0 && rr < Rows && cc >= 0 && cc < Cols {
+						v = w.Conv[a*k+b] * fold
+					}
+					vals[r*Cols+c] = v
+				}
+			}
+			pt := hefloat.NewPlaintext(p.p, circuitLevel)
+			if err := t.ecd.encode(vals, p.lit.LogScaleWeight+slotExtraConvBits, pt); err != nil {
+				return nil, err
+			}
+			t.masks[d] = pt
+			if d != 0 {
+				t.rots = append(t.rots, d)
+				t.rotated[d] = hefloat.NewCiphertext(p.p, 1, circuitLevel)
+			}
+		}
+	}
+	for i := range vals {
+		vals[i] = w.ConvBias * fold
+	}
+	t.bias = hefloat.NewPlaintext(p.p, circuitLevel)
+	if err := t.ecd.encode(vals, conv, t.bias); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// UsePublicKey makes t encrypt and evaluate under b, which must carry the
+// slot-packed keys for this kernel size (KeyConfig.SlotPackedKernel).
+func (t *SlotTransmitter) UsePublicKey(b *PublicBundle) error {
+	if b == nil || b.pk == nil {
+		return errors.New("he: nil public bundle")
+	}
+	if b.fp != t.params.Fingerprint() {
+		return errors.New("he: public bundle is for other parameters")
+	}
+	if b.rlk == nil || b.kernel != t.w.K {
+		return fmt.Errorf("he: bundle has no slot-packed keys for kernel %d", t.w.K)
+	}
+	evk := rlwe.NewMemEvaluationKeySet(b.rlk, b.gks...)
+	if t.eval == nil {
+		t.eval = hefloat.NewEvaluator(t.params.p, evk)
+		t.enc = hefloat.NewEncryptor(t.params.p, b.pk)
+	} else {
+		t.eval = t.eval.WithKey(evk)
+		t.enc = t.enc.WithKey(b.pk)
+	}
+	t.keyID = b.id
+	return nil
+}
+
+// Transmit encrypts one image (784 pixels in [0, 1]) and evaluates the
+// encoder, writing the encrypted features into dst (reused if non-nil).
+func (t *SlotTransmitter) Transmit(dst *SlotFrame, img []float64) (*SlotFrame, error) {
+	if t.keyID == 0 {
+		return nil, errors.New("he: slot transmitter has no key")
+	}
+	if len(img) != Pixels {
+		return nil, fmt.Errorf("he: image has %d pixels, want %d", len(img), Pixels)
+	}
+	if dst == nil {
+		dst = &SlotFrame{ct: hefloat.NewCiphertext(t.params.p, 1, circuitLevel)}
+	}
+	p := t.params
+	if err := t.ecd.encode(img, p.lit.LogScaleInput, t.pt); err != nil {
+		return nil, err
+	}
+	if err := t.enc.Encrypt(t.pt, t.ct); err != nil {
+		return nil, err
+	}
+	ev := t.eval
+	// conv: one key-switch decomposition shared by all taps (hoisting)
+	if len(t.rots) > 0 {
+		if err := ev.RotateHoisted(t.ct, t.rots, t.rotated); err != nil {
+			return nil, fmt.Errorf("he: conv rotations: %w", err)
+		}
+	}
+	if err := ev.Mul(t.ct, t.masks[0], t.acc); err != nil {
+		return nil, err
+	}
+	for _, d := range t.rots {
+		if err := ev.MulThenAdd(t.rotated[d], t.masks[d], t.acc); err != nil {
+			return nil, err
+		}
+	}
+	if err := ev.Add(t.acc, t.bias, t.acc); err != nil {
+		return nil, err
+	}
+	// square (relinearised: rotations follow), then the 2×2 window sum
+	out := dst.ct
+	if err := ev.MulRelin(t.acc, t.acc, out); err != nil {
+		return nil, err
+	}
+	for _, r := range []int{-1, -Cols} {
+		if err := ev.Rotate(out, r, t.acc); err != nil {
+			return nil, err
+		}
+		if err := ev.Add(out, t.acc, out); err != nil {
+			return nil, err
+		}
+	}
+	dst.keyID = t.keyID
+	return dst, nil
+}
+
+// ApplySlot adds the 196 noise values (the same realisation as the plaintext
+// run) to the encrypted features of one slot-packed frame.
+func (c *SlotChannel) ApplySlot(f *SlotFrame, noise []float64) error {
+	if len(noise) != Features {
+		return fmt.Errorf("he: %d noise values, want %d", len(noise), Features)
+	}
+	w := c.w[0]
+	clear(w.vals)
+	for i, v := range noise {
+		w.vals[poolSlot(i)] = v
+	}
+	if err := w.ecd.encode(w.vals, logNoiseScale, w.pt); err != nil {
+		return err
+	}
+	_, feat, _ := slotLogScales(c.params)
+	lift := residues(1, feat-logNoiseScale, c.params.p.Q()[:circuitLevel+1])
+	for i := range c.mods {
+		c.mods[i].mulScalarAdd(f.ct.Value[0].Coeffs[i], w.pt.Value.Coeffs[i], lift[i])
+	}
+	return nil
+}
+
+// SlotReceiver evaluates the FC layer on a slot-packed frame (replicate the
+// features into four 1024-slot blocks, multiply by three masks that hold four
+// classes each, sum each block with 10 rotations), decrypts and releases the
+// arg-max. Not safe for concurrent use.
+type SlotReceiver struct {
+	params Params
+	w      *TableII
+	keys   *KeyChain
+	fc     [3]*rlwe.Plaintext
+	ecd    *hefloat.Encoder
+	eval   *hefloat.Evaluator
+	dec    *rlwe.Decryptor
+	keyID  uint32
+	r, u   *rlwe.Ciphertext
+	tmp    *rlwe.Ciphertext
+	pt     *rlwe.Plaintext
+	vals   []float64
+}
+
+// NewSlotReceiver encodes the FC masks of w for p.
+func NewSlotReceiver(p Params, w *TableII, keys *KeyChain) (*SlotReceiver, error) {
+	if err := w.Validate(); err != nil {
+		return nil, err
+	}
+	if keys == nil || keys.params.Fingerprint() != p.Fingerprint() {
+		return nil, errors.New("he: key chain missing or for other parameters")
+	}
+	if p.Slots() < 4*slotBlock {
+		return nil, fmt.Errorf("he: slot-packed packing needs %d slots, parameters have %d", 4*slotBlock, p.Slots())
+	}
+	r := &SlotReceiver{params: p, w: w, keys: keys, ecd: hefloat.NewEncoder(p.p),
+		r: hefloat.NewCiphertext(p.p, 1, circuitLevel), u: hefloat.NewCiphertext(p.p, 1, circuitLevel),
+		tmp: hefloat.NewCiphertext(p.p, 1, circuitLevel), pt: hefloat.NewPlaintext(p.p, circuitLevel),
+		vals: make([]float64, p.Slots())}
+	se := newSlotEncoder(p, r.ecd)
+	vals := make([]float64, p.Slots())
+	for m := range r.fc {
+		clear(vals)
+		for c := 0; c < 4; c++ {
+			k := 4*m + c
+			if k >= Classes {
+				break
+			}
+			for f := 0; f < Features; f++ {
+				vals[c*slotBlock+poolSlot(f)] = w.FC[k*Features+f]
+			}
+		}
+		r.fc[m] = hefloat.NewPlaintext(p.p, circuitLevel)
+		if err := se.encode(vals, p.lit.LogScaleFC+slotFCBitsDelta, r.fc[m]); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// Classify returns the arg-max class of the frame's image.
+func (r *SlotReceiver) Classify(f *SlotFrame) (uint8, error) {
+	var l [Classes]float64
+	if err := r.logits(&l, f); err != nil {
+		return 0, err
+	}
+	return uint8(ArgMax(l[:])), nil
+}
+
+func (r *SlotReceiver) logits(dst *[Classes]float64, f *SlotFrame) error {
+	if f == nil || f.ct == nil || f.ct.Degree() != 1 || f.ct.Level() != circuitLevel {
+		return errors.New("he: malformed slot frame")
+	}
+	ks, err := r.keys.lookup(f.keyID)
+	if err != nil {
+		return err
+	}
+	if _, err := ks.evk.GetGaloisKey(r.params.p.GaloisElementForRotation(1)); err != nil {
+		return fmt.Errorf("he: key set %d has no slot-packed keys (KeyConfig.SlotPackedKernel)", ks.id)
+	}
+	if r.keyID != ks.id {
+		if r.eval == nil {
+			r.eval = hefloat.NewEvaluator(r.params.p, ks.evk)
+		} else {
+			r.eval = r.eval.WithKey(ks.evk)
+		}
+		r.dec = ks.dec.ShallowCopy()
+		r.keyID = ks.id
+	}
+	ev := r.eval
+	// replicate into 4 blocks of 1024 slots
+	if err := ev.Rotate(f.ct, -slotBlock, r.tmp); err != nil {
+		return err
+	}
+	if err := ev.Add(f.ct, r.tmp, r.r); err != nil {
+		return err
+	}
+	if err := ev.Rotate(r.r, -2*slotBlock, r.tmp); err != nil {
+		return err
+	}
+	if err := ev.Add(r.r, r.tmp, r.r); err != nil {
+		return err
+	}
+	for m := range r.fc {
+		if err := ev.Mul(r.r, r.fc[m], r.u); err != nil {
+			return err
+		}
+		for s := 1; s < slotBlock; s <<= 1 {
+			if err := ev.Rotate(r.u, s, r.tmp); err != nil {
+				return err
+			}
+			if err := ev.Add(r.u, r.tmp, r.u); err != nil {
+				return err
+			}
+		}
+		if err := ev.Rescale(r.u, r.tmp); err != nil {
+			return err
+		}
+		r.dec.Decrypt(r.tmp, r.pt)
+		if err := r.ecd.Decode(r.pt, r.vals); err != nil {
+			return err
+		}
+		r.tmp.Resize(1, circuitLevel)
+		r.pt.Resize(0, circuitLevel)
+		for c := 0; c < 4 && 4*m+c < Classes; c++ {
+			// The FC bias is added after decryption, inside the receiver.
+			dst[4*m+c] = r.vals[c*slotBlock] + r.w.FCBias[4*m+c]
+		}
+	}
+	return nil
+}
