@@ -73,6 +73,7 @@ cross a modem and channel, and only the receiver decrypts the class.`,
 		newMergeCmd(g),
 		newLDPCCmd(g),
 		newModemCmd(g),
+		newIQCmd(g),
 		newCodecCmd(g), newAvalancheCmd(g),
 	)
 	// Unknown subcommands and bad positional arguments are usage errors too.
