@@ -14,10 +14,10 @@ type Pyramid struct {
 // Octave is one octave of a Pyramid.
 type Octave struct {
 	W, H  int
-	Step  int                      // input pixels per octave pixel: 2^octave
-	Sigma [Levels]float64          // σ of each Gaussian level, octave pixels
-	L     [Levels][]float64        // Gaussian images, row-major W×H
-	D     [DoGLevels][]float64     // DoG images D_i = L_{i+1} − L_i
+	Step  int                  // input pixels per octave pixel: 2^octave
+	Sigma [Levels]float64      // σ of each Gaussian level, octave pixels
+	L     [Levels][]float64    // Gaussian images, row-major W×H
+	D     [DoGLevels][]float64 // DoG images D_i = L_{i+1} − L_i
 }
 
 // Keypoint is a SIFT keypoint in input-image coordinates.
@@ -130,7 +130,19 @@ func (d *Detector) DetectPyramid(p *Pyramid) []Keypoint {
 		}
 		return a.Orientation < b.Orientation
 	})
-	return kps
+	// Refinement can move neighbouring extrema to the same point: keep one
+	// (as OpenCV's KeyPointsFilter::removeDuplicated does).
+	out := kps[:0]
+	for i, k := range kps {
+		if i > 0 {
+			p := out[len(out)-1]
+			if p.X == k.X && p.Y == k.Y && p.Scale == k.Scale && p.Orientation == k.Orientation {
+				continue
+			}
+		}
+		out = append(out, k)
+	}
+	return out
 }
 
 func (oc *Octave) dog(s, x, y int) float64 { return oc.D[s][y*oc.W+x] }

@@ -75,6 +75,7 @@ cross a modem and channel, and only the receiver decrypts the class.`,
 		newModemCmd(g),
 		newIQCmd(g),
 		newCodecCmd(g), newAvalancheCmd(g),
+		newSiftCmd(g),
 	)
 	// Unknown subcommands and bad positional arguments are usage errors too.
 	for _, c := range root.Commands() {
