@@ -57,7 +57,8 @@ type Config struct {
 	Rows        int  `json:"rows"`        // image height in pixels; default 28
 	Cols        int  `json:"cols"`        // image width in pixels; default 28
 	Budget      int  `json:"budget"`      // maximum payload bytes per image; default 196 (DESIGN.md §3)
-	Resolutions int  `json:"resolutions"` // J2K resolution levels (-n); default 3, at most 1+log2(min(Rows, Cols))
+	Resolutions int  `json:"resolutions"` // J2K resolution levels (-n), at most 1+log2(min(Rows, Cols)); default Adaptive
+	CodeBlock   int  `json:"code_block"`  // J2K code-block width = height (-b), a power of two in 4..64; default 64
 }
 
 // Default values of Config fields.
@@ -65,8 +66,14 @@ const (
 	DefaultRows        = 28
 	DefaultCols        = 28
 	DefaultBudget      = 196
-	DefaultResolutions = 3
+	DefaultResolutions = Adaptive
+	DefaultCodeBlock   = 64
 )
+
+// Adaptive, as Config.Resolutions, makes the JPEG 2000 encoder code each
+// image with 1 and with 2 resolution levels and send the one with the
+// smaller error, after a one-byte mode selector (counted in the budget).
+const Adaptive = -1
 
 // Codec codes 8-bit grayscale images of a fixed size into payloads of at most
 // Budget bytes and back. It is safe for concurrent use.
@@ -101,6 +108,9 @@ func New(cfg Config) (*Codec, error) {
 	if cfg.Resolutions == 0 {
 		cfg.Resolutions = DefaultResolutions
 	}
+	if cfg.CodeBlock == 0 {
+		cfg.CodeBlock = DefaultCodeBlock
+	}
 	switch {
 	case cfg.Kind > JPEG:
 		return nil, fmt.Errorf("codec: unknown kind %d", cfg.Kind)
@@ -108,7 +118,12 @@ func New(cfg Config) (*Codec, error) {
 		return nil, fmt.Errorf("codec: image size %d×%d outside 1..4096", cfg.Rows, cfg.Cols)
 	case cfg.Budget < 2:
 		return nil, fmt.Errorf("codec: budget %d bytes is too small", cfg.Budget)
-	case cfg.Resolutions < 1 || 1<<(cfg.Resolutions-1) > min(cfg.Rows, cfg.Cols):
+	case cfg.CodeBlock < 4 || cfg.CodeBlock > 64 || cfg.CodeBlock&(cfg.CodeBlock-1) != 0:
+		// T.800 §A.6.1: code-block dimensions are powers of two from 4 to 1024, area ≤ 4096.
+		return nil, fmt.Errorf("codec: code-block size %d is not a power of two in 4..64", cfg.CodeBlock)
+	case cfg.Resolutions == Adaptive && min(cfg.Rows, cfg.Cols) < 2:
+		return nil, fmt.Errorf("codec: adaptive resolutions need images of at least 2×2 pixels")
+	case cfg.Resolutions != Adaptive && (cfg.Resolutions < 1 || 1<<(cfg.Resolutions-1) > min(cfg.Rows, cfg.Cols)):
 		return nil, fmt.Errorf("codec: %d resolution levels do not fit a %d×%d image", cfg.Resolutions, cfg.Rows, cfg.Cols)
 	}
 	c := &Codec{cfg: cfg}

@@ -106,7 +106,7 @@ func FuzzParseCodestream(f *testing.F) {
 // stripped-header path and compares with opj_decompress on the full file.
 func TestJ2KReferenceDecode(t *testing.T) {
 	needOpenJPEG(t)
-	c, err := New(Config{Kind: J2K})
+	c, err := New(Config{Kind: J2K, Resolutions: 3}) // the options of the reference files
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,6 +327,36 @@ func TestJ2KDamagedPayload(t *testing.T) {
 		}
 		if err == nil && len(out) != 784 {
 			t.Errorf("%s: %d bytes without error", name, len(out))
+		}
+	}
+}
+
+// TestJ2KAdaptive: adaptive payloads name a known mode, and an unknown mode
+// byte is rejected.
+func TestJ2KAdaptive(t *testing.T) {
+	needOpenJPEG(t)
+	c, err := New(Config{Kind: J2K})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := mnist(t, 2)
+	for i := range d.Len() {
+		p, err := c.Encode(nil, d.Image(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p[0] != 1 && p[0] != 2 {
+			t.Errorf("image %d: mode byte %d", i, p[0])
+		}
+		fixed, _ := New(Config{Kind: J2K, Resolutions: int(p[0]), Budget: DefaultBudget - 1})
+		q, err := fixed.Encode(nil, d.Image(i))
+		if err != nil || !bytes.Equal(q, p[1:]) {
+			t.Errorf("image %d: adaptive payload is not the fixed-mode %d payload behind the mode byte", i, p[0])
+		}
+		bad := bytes.Clone(p)
+		bad[0] = 7
+		if _, err := c.Decode(nil, bad); !errors.Is(err, ErrPayload) {
+			t.Errorf("mode byte 7: err %v, want ErrPayload", err)
 		}
 	}
 }

@@ -13,7 +13,11 @@
 //     header (SOC, SIZ, COD, QCD), the comment marker, the SOT/SOD tile-part
 //     header and EOC are rebuilt; the main header depends only on the
 //     Config (ITU-T T.800 Annex A), so sender and receiver derive the same
-//     one by coding a blank image with the agreed options.
+//     one by coding a blank image with the agreed options. By default
+//     (Resolutions = Adaptive) the encoder codes each image with 1 and with 2
+//     resolution levels and sends the better one behind a one-byte mode
+//     selector: without a wavelet decomposition MNIST digits code far better
+//     at this size, Fashion-MNIST items slightly worse.
 //   - JPEG: one byte holding the quality (the quantisation table follows from
 //     it) and the entropy-coded scan. SOI, DQT, SOF0, DHT, SOS and EOI are
 //     rebuilt: the standard library always writes the same Huffman tables

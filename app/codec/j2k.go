@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -114,30 +115,55 @@ func assemble(header, data []byte) []byte {
 	return binary.BigEndian.AppendUint16(b, markerEOC)
 }
 
+// j2kCodec codes with one or several agreed resolution counts ("modes").
+// With several, each payload starts with one byte naming the mode used.
 type j2kCodec struct {
-	cfg    Config
-	header []byte // the agreed main header
+	cfg     Config
+	modes   []int          // resolution levels of each mode
+	headers map[int][]byte // agreed main header per resolution count
 }
 
+// adaptiveModes are the resolution counts tried per image when
+// Config.Resolutions is Adaptive: on 28×28 MNIST digits no wavelet
+// decomposition (1 level) codes best, on Fashion-MNIST one level of
+// decomposition (2 resolutions) does (measured with "hesemcom codec").
+var adaptiveModes = []int{1, 2}
+
 func newJ2K(cfg Config) (*j2kCodec, error) {
-	j := &j2kCodec{cfg: cfg}
-	// The agreed main header: the one OpenJPEG writes for a blank image with
-	// the agreed options. Encode checks every image's header against it.
-	b, err := j.compress(make([]byte, cfg.Rows*cfg.Cols), 0)
-	if err != nil {
-		return nil, err
+	j := &j2kCodec{cfg: cfg, headers: make(map[int][]byte)}
+	if cfg.Resolutions == Adaptive {
+		j.modes = adaptiveModes
+	} else {
+		j.modes = []int{cfg.Resolutions}
 	}
-	cs, err := parseCodestream(b)
-	if err != nil {
-		return nil, err
+	for _, res := range j.modes {
+		// The agreed main header: the one OpenJPEG writes for a blank image
+		// with the agreed options. Encode checks every image's header against it.
+		b, err := j.compress(make([]byte, cfg.Rows*cfg.Cols), res, 0)
+		if err != nil {
+			return nil, err
+		}
+		cs, err := parseCodestream(b)
+		if err != nil {
+			return nil, err
+		}
+		j.headers[res] = cs.header
 	}
-	j.header = cs.header
 	return j, nil
 }
 
-// compress runs opj_compress on img with compression ratio r (0: lossless,
-// the reversible 5/3 wavelet either way) and returns the codestream.
-func (j *j2kCodec) compress(img []byte, r float64) ([]byte, error) {
+// selector reports whether payloads carry a mode byte.
+func (j *j2kCodec) selector() int {
+	if len(j.modes) > 1 {
+		return 1
+	}
+	return 0
+}
+
+// compress runs opj_compress on img with res resolution levels and
+// compression ratio r (0: lossless; the reversible 5/3 wavelet either way)
+// and returns the codestream.
+func (j *j2kCodec) compress(img []byte, res int, r float64) ([]byte, error) {
 	dir, err := os.MkdirTemp("", "hesemcom-j2k-")
 	if err != nil {
 		return nil, err
@@ -149,7 +175,8 @@ func (j *j2kCodec) compress(img []byte, r float64) ([]byte, error) {
 	}
 	args := []string{"-i", in, "-o", out,
 		"-F", fmt.Sprintf("%d,%d,1,8,u", j.cfg.Cols, j.cfg.Rows),
-		"-n", strconv.Itoa(j.cfg.Resolutions)}
+		"-n", strconv.Itoa(res),
+		"-b", fmt.Sprintf("%d,%d", j.cfg.CodeBlock, j.cfg.CodeBlock)}
 	if r > 0 {
 		args = append(args, "-r", strconv.FormatFloat(r, 'f', 4, 64))
 	}
@@ -175,10 +202,10 @@ func run(tool string, args []string) error {
 	return nil
 }
 
-// payload codes img at ratio r and returns its packet data after checking
-// that the main header is the agreed one.
-func (j *j2kCodec) payload(img []byte, r float64) ([]byte, error) {
-	b, err := j.compress(img, r)
+// packetData codes img in mode res at ratio r and returns its packet data
+// after checking that the main header is the agreed one.
+func (j *j2kCodec) packetData(img []byte, res int, r float64) ([]byte, error) {
+	b, err := j.compress(img, res, r)
 	if err != nil {
 		return nil, err
 	}
@@ -186,36 +213,32 @@ func (j *j2kCodec) payload(img []byte, r float64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !bytes.Equal(cs.header, j.header) {
+	if !bytes.Equal(cs.header, j.headers[res]) {
 		return nil, fmt.Errorf("codec: J2K main header differs from the agreed one")
 	}
 	return cs.data, nil
 }
 
-// maxTries bounds the rate-control iterations per image.
+// maxTries bounds the rate-control iterations per image and mode.
 const maxTries = 8
 
-// encode sends the lossless packet data when it fits; otherwise it searches
-// the OpenJPEG compression ratio. OpenJPEG's rate target counts the whole
-// codestream, so the target T is the budget plus the header overhead,
-// corrected after each run by the measured miss, keeping the largest payload
-// that fits.
-func (j *j2kCodec) encode(dst, img []byte) ([]byte, error) {
-	budget := j.cfg.Budget
-	data, err := j.payload(img, 0)
-	if err != nil {
-		return dst, err
-	}
-	if len(data) <= budget {
-		return append(dst, data...), nil
+// rateControl returns the packet data of img in mode res within budget
+// bytes: the lossless data when it fits, else the largest fitting result of
+// a search over the OpenJPEG compression ratio. OpenJPEG's rate target
+// counts the whole codestream, so the target T starts at the budget plus
+// the header overhead and is corrected after each run by the measured miss.
+func (j *j2kCodec) rateControl(img []byte, res, budget int) ([]byte, error) {
+	data, err := j.packetData(img, res, 0)
+	if err != nil || len(data) <= budget {
+		return data, err
 	}
 	raw := float64(j.cfg.Rows * j.cfg.Cols)
-	target := float64(budget + len(j.header) + 16) // + SOT, SOD, EOC
+	target := float64(budget + len(j.headers[res]) + 16) // + SOT, SOD, EOC
 	var best []byte
 	for range maxTries {
-		d, err := j.payload(img, max(raw/target, 1.001))
+		d, err := j.packetData(img, res, max(raw/target, 1.001))
 		if err != nil {
-			return dst, err
+			return nil, err
 		}
 		if len(d) <= budget && len(d) > len(best) {
 			best = d
@@ -234,19 +257,57 @@ func (j *j2kCodec) encode(dst, img []byte) ([]byte, error) {
 		}
 	}
 	if best == nil {
-		return dst, fmt.Errorf("%w: JPEG 2000 rate control did not reach %d bytes", ErrBudget, budget)
+		return nil, fmt.Errorf("%w: JPEG 2000 rate control did not reach %d bytes", ErrBudget, budget)
 	}
+	return best, nil
+}
+
+// encode codes img in every mode and keeps the one with the smallest
+// squared error (decoding each candidate as the receiver will).
+func (j *j2kCodec) encode(dst, img []byte) ([]byte, error) {
+	budget := j.cfg.Budget - j.selector()
+	var best []byte
+	bestMode, bestErr := 0, math.Inf(1)
+	for _, res := range j.modes {
+		data, err := j.rateControl(img, res, budget)
+		if err != nil {
+			return dst, err
+		}
+		if len(j.modes) == 1 {
+			return append(dst, data...), nil
+		}
+		back, err := j.decodeMode(nil, res, data)
+		if err != nil {
+			return dst, err
+		}
+		if e := MSE(img, back); e < bestErr {
+			best, bestMode, bestErr = data, res, e
+		}
+	}
+	dst = append(dst, byte(bestMode))
 	return append(dst, best...), nil
 }
 
 func (j *j2kCodec) decode(dst, payload []byte) ([]byte, error) {
+	res := j.modes[0]
+	if j.selector() == 1 {
+		res = int(payload[0])
+		if _, ok := j.headers[res]; !ok {
+			return dst, fmt.Errorf("%w: unknown JPEG 2000 mode %d", ErrPayload, res)
+		}
+		payload = payload[1:]
+	}
+	return j.decodeMode(dst, res, payload)
+}
+
+func (j *j2kCodec) decodeMode(dst []byte, res int, data []byte) ([]byte, error) {
 	dir, err := os.MkdirTemp("", "hesemcom-j2k-")
 	if err != nil {
 		return dst, err
 	}
 	defer os.RemoveAll(dir)
 	in, out := filepath.Join(dir, "in.j2k"), filepath.Join(dir, "out.raw")
-	if err := os.WriteFile(in, assemble(j.header, payload), 0o600); err != nil {
+	if err := os.WriteFile(in, assemble(j.headers[res], data), 0o600); err != nil {
 		return dst, err
 	}
 	if err := run(decompressTool, []string{"-i", in, "-o", out}); err != nil {
