@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/gopacket"
@@ -369,5 +371,35 @@ func BenchmarkDecode(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
 		})
+	}
+}
+
+// TestTshark opens the golden capture with tshark and the Lua dissector in
+// testvectors/frame, when tshark is installed: the capture must be readable
+// by Wireshark's tools and the corrupted frame flagged.
+func TestTshark(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs an external tool")
+	}
+	bin, err := exec.LookPath("tshark")
+	if err != nil {
+		t.Skip("tshark not installed")
+	}
+	out, err := exec.Command(bin, "-X", "lua_script:"+filepath.Join(vectorDir, "hesemcom.lua"),
+		"-r", filepath.Join(vectorDir, "golden_v1.pcap")).Output()
+	if err != nil {
+		t.Fatalf("tshark: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("tshark printed %d lines:\n%s", len(lines), out)
+	}
+	for i, want := range []string{"data seq=0 key=1 len=11", "ciphertext seq=1 key=1 len=26", "key seq=2 key=2 len=22 [CRC ERROR]"} {
+		if !strings.HasSuffix(strings.TrimSpace(lines[i]), want) {
+			t.Fatalf("line %d: %q, want suffix %q", i, lines[i], want)
+		}
+	}
+	if strings.Contains(lines[0], "CRC ERROR") || strings.Contains(lines[1], "CRC ERROR") {
+		t.Fatalf("good frames flagged:\n%s", out)
 	}
 }

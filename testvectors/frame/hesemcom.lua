@@ -12,6 +12,22 @@ local f_pay = ProtoField.bytes("hesemcom.payload", "Payload")
 local f_crc = ProtoField.uint32("hesemcom.crc", "CRC-32", base.HEX)
 p.fields = { f_ver, f_type, f_key, f_seq, f_len, f_pay, f_crc }
 
+-- CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320) over buf(off, len).
+local function crc32(buf, off, len)
+  local crc = 0xFFFFFFFF
+  for i = off, off + len - 1 do
+    crc = bit32.bxor(crc, buf(i, 1):uint())
+    for _ = 1, 8 do
+      if bit32.band(crc, 1) ~= 0 then
+        crc = bit32.bxor(bit32.rshift(crc, 1), 0xEDB88320)
+      else
+        crc = bit32.rshift(crc, 1)
+      end
+    end
+  end
+  return bit32.bxor(crc, 0xFFFFFFFF)
+end
+
 function p.dissector(buf, pinfo, tree)
   if buf:len() < 14 then return 0 end
   pinfo.cols.protocol = "HESEMCOM"
@@ -27,9 +43,13 @@ function p.dissector(buf, pinfo, tree)
     return buf:len()
   end
   if n > 0 then t:add(f_pay, buf(10, n)) end
-  t:add(f_crc, buf(10 + n, 4))
-  pinfo.cols.info = string.format("%s seq=%d key=%d len=%d",
-    types[buf(1, 1):uint()] or "?", buf(4, 4):uint(), buf(2, 2):uint(), n)
+  local ct = t:add(f_crc, buf(10 + n, 4))
+  local ok = crc32(buf, 0, 10 + n) == buf(10 + n, 4):uint()
+  if not ok then
+    ct:add_expert_info(PI_CHECKSUM, PI_ERROR, "CRC-32 mismatch: corrupted frame")
+  end
+  pinfo.cols.info = string.format("%s seq=%d key=%d len=%d%s",
+    types[buf(1, 1):uint()] or "?", buf(4, 4):uint(), buf(2, 2):uint(), n, ok and "" or " [CRC ERROR]")
   return 14 + n
 end
 
