@@ -77,7 +77,7 @@ func ExampleModel_Encode() {
 }
 
 func ExampleModel_Weights() {
-	m, _ := New(Config{Arch: HE, Kernel: 5}, 1)
+	m, _ := New(Config{Arch: HE, Kernel: 5}, 1) // kernel [5][5]
 	w := m.Weights()
 	fmt.Println(len(w.ConvKernel), len(w.ConvBias), len(w.FCWeight), len(w.FCBias))
 	// Output: 25 1 1960 10

