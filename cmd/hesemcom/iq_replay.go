@@ -10,7 +10,6 @@ import (
 	"math/bits"
 	"os"
 
-	"github.com/google/gopacket"
 	"github.com/spf13/cobra"
 
 	"github.com/hesemcom/hesemcom/modem/iqfile"
@@ -442,7 +441,7 @@ func (r *replayer) decodeFrame(rf *replayFrame, fs []complex64, length int) erro
 	bitv = bitv[:n*8]
 	data := bitsToBytes(nil, bitv)
 	var fr frame.Frame
-	derr := fr.DecodeFromBytes(data, gopacket.NilDecodeFeedback)
+	derr := fr.Decode(data)
 	var ce *frame.CRCError
 	switch {
 	case derr == nil:

@@ -163,6 +163,12 @@ func (f *Frame) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	return nil
 }
 
+// Decode is DecodeFromBytes without decode feedback, for callers that do
+// not use gopacket themselves (gopacket stays imported by this package only).
+func (f *Frame) Decode(data []byte) error {
+	return f.DecodeFromBytes(data, gopacket.NilDecodeFeedback)
+}
+
 // SerializeTo writes f's header before and the CRC after the bytes already in
 // b (the payload, gopacket serialises layers from the inside out). With
 // opts.FixLengths, Length is set from the payload; with
