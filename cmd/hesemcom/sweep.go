@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/hesemcom/hesemcom/app/he"
+	"github.com/hesemcom/hesemcom/app/source"
 	"github.com/hesemcom/hesemcom/sim"
 	"github.com/hesemcom/hesemcom/sim/link"
 )
@@ -127,6 +128,7 @@ images, realisations, seed, weights, rotate_keys); flags given explicitly overri
 				merge("seed", func() { sc.Seed = file.Seed })
 				merge("weights", func() { sc.Weights = file.Weights })
 				merge("rotate-keys", func() { sc.RotateKeys = file.RotateKeys })
+				merge("eve", func() { sc.Eve = file.Eve })
 			}
 			if snrs != "" {
 				v, err := parseFloatList(snrs)
@@ -155,6 +157,7 @@ images, realisations, seed, weights, rotate_keys); flags given explicitly overri
 			res, err := sim.Run(cmd.Context(), sw, link.NewFactory(link.Config{
 				Models: link.Pretrained(policy),
 				Keys:   he.KeyConfig{RotateEvery: sc.RotateKeys},
+				Eve:    eveConfig(g),
 			}), opts)
 			finish()
 			if err != nil {
@@ -191,10 +194,18 @@ images, realisations, seed, weights, rotate_keys); flags given explicitly overri
 	f.Uint64Var(&sc.Seed, "seed", sc.Seed, "run seed")
 	f.StringVar(&sc.Weights, "weights", sc.Weights, "pretrained models: per-snr (trained at each SNR) or agnostic")
 	f.IntVar(&sc.RotateKeys, "rotate-keys", 0, "Model 4: new CKKS keys every K batches (0: never)")
+	f.BoolVar(&sc.Eve, "eve", false, "add the eavesdropper's accuracy for the plaintext JSCC models (needs the training set: --data)")
 	f.StringVar(&shard, "shard", "", "run shard i/n only (default from SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX)")
 	f.StringVar(&out, "out", "", "directory for result.json, results.csv, table.md and plots")
 	f.BoolVar(&asJSON, "json", false, "print the result as one JSON object")
 	return c
+}
+
+// eveConfig gives the eavesdropper the training sets of the data directory.
+func eveConfig(g *globalFlags) link.EveConfig {
+	return link.EveConfig{Train: func(n source.Name) (*source.Dataset, error) {
+		return source.LoadTrain(n, source.DataDirs(g.dataDir))
+	}}
 }
 
 func newMergeCmd(g *globalFlags) *cobra.Command {

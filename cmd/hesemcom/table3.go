@@ -19,6 +19,7 @@ func newTable3Cmd(g *globalFlags) *cobra.Command {
 		images       int
 		weights      string
 		seed         uint64
+		eve          bool
 	)
 	c := &cobra.Command{
 		Use:   "table3",
@@ -33,14 +34,14 @@ Table III yet.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			sc := link.DefaultScenario()
-			sc.Realisations, sc.Images, sc.Weights, sc.Seed = realisations, images, weights, seed
+			sc.Realisations, sc.Images, sc.Weights, sc.Seed, sc.Eve = realisations, images, weights, seed, eve
 			sw, err := sc.Sweep()
 			if err != nil {
 				return usageError{err}
 			}
 			policy, _ := link.ParseWeightsPolicy(weights)
 			update, finish := newProgress(cmd.ErrOrStderr(), "table III")
-			res, err := sim.Run(cmd.Context(), sw, link.NewFactory(link.Config{Models: link.Pretrained(policy)}),
+			res, err := sim.Run(cmd.Context(), sw, link.NewFactory(link.Config{Models: link.Pretrained(policy), Eve: eveConfig(g)}),
 				sim.Options{Progress: update, Meta: map[string]string{"command": "table3", "weights": weights}})
 			finish()
 			if err != nil {
@@ -83,6 +84,7 @@ Table III yet.`,
 	f.IntVar(&images, "images", 10000, "test images per cell (≤ 10000)")
 	f.StringVar(&weights, "weights", "per-snr", "pretrained models: per-snr or agnostic")
 	f.Uint64Var(&seed, "seed", 1, "run seed")
+	f.BoolVar(&eve, "eve", false, "add the eavesdropper's accuracy for Models 2 and 3 (needs the training set: --data)")
 	return c
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hesemcom/hesemcom/app/he"
 	"github.com/hesemcom/hesemcom/app/source"
+	"github.com/hesemcom/hesemcom/internal/nn"
 	"github.com/hesemcom/hesemcom/internal/units"
 	"github.com/hesemcom/hesemcom/phy/jscc"
 	"github.com/hesemcom/hesemcom/sim"
@@ -23,6 +24,10 @@ type Config struct {
 	Keys he.KeyConfig
 	// Datasets returns a dataset by name; nil means the embedded test sets.
 	Datasets func(source.Name) (*source.Dataset, error)
+	// Eve configures the eavesdroppers of "<model>+eve" points.
+	Eve EveConfig
+
+	eves *eves // trained eavesdroppers, shared by the workers
 }
 
 // NewFactory returns the sim.Factory whose evaluators run the points of a
@@ -34,6 +39,7 @@ func NewFactory(cfg Config) sim.Factory {
 	if cfg.Datasets == nil {
 		cfg.Datasets = source.LoadTest
 	}
+	cfg.eves = &eves{cfg: cfg.Eve, models: cfg.Models}
 	return func(int) (sim.Evaluator, error) {
 		return &evaluator{cfg: cfg, models: map[modelKey]*jscc.Model{}, heModels: map[*jscc.Model]*heLink{}}, nil
 	}
@@ -65,6 +71,7 @@ type evaluator struct {
 	feats, noise, logits []float32
 	imgs, noise64        []float64
 	labels               []uint8
+	eveNets              map[nn.Layer]nn.Layer // per-worker clones
 }
 
 func (e *evaluator) model(dataset string, model string, snr units.DB) (*jscc.Model, error) {
@@ -104,6 +111,9 @@ func (e *evaluator) Eval(ctx context.Context, u sim.Unit) (sim.Counts, error) {
 	}
 	if u.Point.Level != "" && u.Point.Level != "symbol" {
 		return sim.Counts{}, fmt.Errorf("link: level %q is not available yet (symbol)", u.Point.Level)
+	}
+	if target, ok := eveTarget(u.Point.Model); ok {
+		return e.evalEve(ctx, u, ds, target, ch)
 	}
 	snr := units.DB(u.Point.SNR)
 	m, err := e.model(string(name), u.Point.Model, snr)

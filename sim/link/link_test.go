@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
@@ -282,5 +283,33 @@ func TestRunStream(t *testing.T) {
 	}
 	if res.AirBytesPerImage <= float64(res.PlainFeatureBytes) {
 		t.Fatalf("ciphertext (%v B) smaller than the plaintext features (%d B)?", res.AirBytesPerImage, res.PlainFeatureBytes)
+	}
+}
+
+// TestEavesdropperOnPlaintextJSCC: against the plaintext JSCC models Eve,
+// trained on labelled observations, does about as well as the receiver.
+func TestEavesdropperOnPlaintextJSCC(t *testing.T) {
+	models := fittedModels(t)
+	train := func(name source.Name) (*source.Dataset, error) {
+		ds, err := source.LoadTest(name)
+		if err != nil {
+			return nil, err
+		}
+		return ds.Slice(0, 3000), nil // disjoint from the evaluated images (offset)
+	}
+	s := sweep([]string{Model3, EveModel(Model3)}, []float64{15}, 500, 1)
+	res, err := sim.Run(context.Background(), s, NewFactory(Config{Models: models, Datasets: offset, Eve: EveConfig{Train: train, Epochs: 6}}), sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, eve := res.Points[0], res.Points[1]
+	t.Logf("receiver %.3f, eavesdropper %.3f", bob.Accuracy, eve.Accuracy)
+	if eve.Accuracy < bob.Accuracy-0.1 || eve.Accuracy < 0.5 {
+		t.Fatalf("eve %.3f vs receiver %.3f", eve.Accuracy, bob.Accuracy)
+	}
+	// Without a training set the eavesdropper is an error, not a guess.
+	_, err = sim.Run(context.Background(), s, NewFactory(Config{Models: models, Datasets: offset}), sim.Options{})
+	if err == nil || !strings.Contains(err.Error(), "training set") {
+		t.Fatalf("got %v", err)
 	}
 }

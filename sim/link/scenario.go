@@ -23,6 +23,9 @@ type Scenario struct {
 	Seed         uint64    `json:"seed"`
 	Weights      string    `json:"weights"`     // per-snr or agnostic
 	RotateKeys   int       `json:"rotate_keys"` // Model 4: new keys every K batches, 0 never
+	// Eve adds, for every plaintext JSCC model, the eavesdropper's accuracy
+	// ("<model>+eve" points).
+	Eve bool `json:"eve"`
 }
 
 // DefaultScenario is Table III's grid on both datasets.
@@ -90,6 +93,13 @@ func (s Scenario) Sweep() (sim.Sweep, error) {
 					}
 					if !slices.Contains(pts, p) {
 						pts = append(pts, p)
+					}
+					if s.Eve && (m == Model2 || m == Model3 || m == HEWide) {
+						q := p
+						q.Model = EveModel(m)
+						if !slices.Contains(pts, q) {
+							pts = append(pts, q)
+						}
 					}
 				}
 			}
