@@ -32,7 +32,7 @@ const (
 // apart, in x and in y (so 2 bits of growth per entry); a pass adds variance
 // d²/4. The lists are chosen so the variances track Lowe's σ_i = 1.6·2^(i/3):
 // added variance 2.5, 1.5, 2.5, 4.0, 6.0, 9.5 against the ideal 2.31, 1.50,
-// 2.39, 3.79, 6.02, 9.56 (σ within 3% of nominal, see TestScheduleSigmas),
+// 2.39, 3.79, 6.02, 9.56 (σ within 4% of nominal, see TestScheduleSigmas),
 // and the taps of each entry sum to an even number so the filter is centred
 // on a whole pixel. Cascades of two-tap filters are binomial-like kernels:
 // exact in integers, one homomorphic multiplication per pass per pixel.
