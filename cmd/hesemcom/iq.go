@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/cmplx"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"github.com/hesemcom/hesemcom/internal/units"
 	"github.com/hesemcom/hesemcom/modem/iqfile"
 	"github.com/hesemcom/hesemcom/modem/pulse"
+	"github.com/hesemcom/hesemcom/phy/channel"
 	"github.com/hesemcom/hesemcom/phy/frame"
 )
 
@@ -281,26 +281,28 @@ OUT is a SigMF base name (format sigmf) or a raw file name.`,
 			if err != nil {
 				return err
 			}
-			rng := rand.New(rand.NewPCG(seed, 1))
-			sd := math.Sqrt(n0 / 2)
-			rot := cmplx.Rect(scale, phase*math.Pi/180)
-			step := cmplx.Rect(1, 2*math.Pi*cfo/rate)
-			osc := complex(1, 0)
+			// The channel of phy/channel: carrier offset and phase, then AWGN
+			// of N0 per sample (Es/N0 after the unit-energy matched filter).
+			rot, err := channel.NewCFO(cfo/rate, phase*math.Pi/180)
+			if err != nil {
+				return usageError{err}
+			}
+			awgn := channel.NewAWGN(rand.New(rand.NewPCG(seed, 1)))
 			var pos int64
 			var wave []complex64
 			emit := func(x []complex64) error { // channel, then the file
-				for i, v := range x {
-					y := complex128(v) * osc * rot
-					if withNoise {
-						y += complex(rng.NormFloat64()*sd, rng.NormFloat64()*sd) * complex(scale, 0)
+				x, _ = rot.Apply(x, x)
+				if withNoise {
+					if x, err = awgn.Apply(x, x, n0); err != nil {
+						return err
 					}
-					x[i] = complex64(y)
-					osc *= step
-					if pos&1023 == 0 { // renormalise the oscillator against drift
-						osc /= complex(cmplx.Abs(osc), 0)
-					}
-					pos++
 				}
+				if scale != 1 {
+					for i := range x {
+						x[i] *= complex(float32(scale), 0)
+					}
+				}
+				pos += int64(len(x))
 				return sink.Write(x)
 			}
 			if err := emit(make([]complex64, offset)); err != nil {
