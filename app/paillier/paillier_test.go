@@ -425,3 +425,40 @@ func FuzzParseCiphertext(f *testing.F) {
 		}
 	})
 }
+
+func TestNewRandomizersIndependentOfWorkers(t *testing.T) {
+	sk, _ := testInsecureKeys(t)
+	pk := sk.Public()
+	one, err := pk.NewRandomizers(testReader(20), 9, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	three, _ := pk.NewRandomizers(testReader(20), 9, 3)
+	single, _ := pk.NewRandomizer(testReader(20))
+	for i := range one {
+		if one[i].rn.Cmp(&three[i].rn) != 0 {
+			t.Fatalf("randomiser %d depends on the worker count", i)
+		}
+	}
+	if one[0].rn.Cmp(&single.rn) != 0 {
+		t.Fatal("batch and single randomisers disagree on the same stream")
+	}
+}
+
+// TestEvaluatorNoAllocs: the per-tap operations of an encrypted blur reuse
+// the Evaluator's scratch and dst's storage (convention 17).
+func TestEvaluatorNoAllocs(t *testing.T) {
+	sk, _ := testInsecureKeys(t)
+	pk := sk.Public()
+	ev := pk.NewEvaluator()
+	a, _ := pk.Encrypt(testReader(30), big.NewInt(3))
+	b, _ := pk.Encrypt(testReader(31), big.NewInt(4))
+	dst := ev.Add(&Ciphertext{}, a, b)
+	ev.MulPow2(dst, a, 8)
+	if n := testing.AllocsPerRun(100, func() { ev.Add(dst, a, b) }); n != 0 {
+		t.Errorf("Add allocates %v times", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { ev.MulPow2(dst, a, 8) }); n != 0 {
+		t.Errorf("MulPow2 allocates %v times", n)
+	}
+}
