@@ -17,6 +17,11 @@
 //	coded, err := enc.Encode(coded, info)
 //	bits, err := dec.Decode(bits, llrs)
 //
+// NewTB adds the transport-block layer of §7.2 (PDSCH) / §6.2 (PUSCH): CRC24A
+// or CRC16 attachment, base-graph selection, segmentation into code blocks
+// with CRC24B, per-block rate-matched lengths E_r and concatenation (§5.5);
+// its decoder counts LDPC, code-block CRC and transport-block CRC failures.
+//
 // Encode and Decode follow the stream-kernel contract
 // func(dst []Out, src []In) ([]Out, error): they append to dst[:0], accept any
 // whole number of code blocks and report their rate with OutLen. Encoder and
