@@ -65,6 +65,7 @@ cross a modem and channel, and only the receiver decrypts the class.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newDataCmd(g),
+		newHECmd(g),
 		newTrainCmd(g), newEvalCmd(g),
 		newBenchCmd(g),
 		newRunCmd(g),
