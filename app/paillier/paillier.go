@@ -406,3 +406,35 @@ func (d *Decrypter) half(dst, c, p, p2, pm1, h *big.Int) bool {
 	dst.Mod(&d.u, p)
 	return true
 }
+
+// NewRandomizers returns count fresh DJN randomisers. The exponents are read
+// from random sequentially and the exponentiations run on workers
+// goroutines (≤ 0 means 1), so the result depends only on the byte stream,
+// never on the number of workers.
+func (pk *PublicKey) NewRandomizers(random io.Reader, count, workers int) ([]*Randomizer, error) {
+	pk.Precompute()
+	size := (pk.alphaB + 7) / 8
+	buf := make([]byte, size*count)
+	if _, err := io.ReadFull(random, buf); err != nil {
+		return nil, fmt.Errorf("%w: %v", errShortRandomness, err)
+	}
+	excess := size*8 - pk.alphaB
+	out := make([]*Randomizer, count)
+	workers = max(1, min(workers, count))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < count; i += workers {
+				e := buf[i*size : (i+1)*size]
+				if excess > 0 {
+					e[0] &= byte(0xff >> excess)
+				}
+				r := &Randomizer{}
+				pk.table.exp(&r.rn, e, pk.n2)
+				out[i] = r
+			}
+		})
+	}
+	wg.Wait()
+	return out, nil
+}
