@@ -224,7 +224,8 @@ func awgnChain(ctx context.Context, blocks int, samples int64) (float64, []pipel
 }
 
 // ofdmChainParts builds the OFDM chain: QPSK, OFDM 1024/CP 128 at
-// 30.72 MHz, TDL-A 100 ns redrawn every 14 OFDM symbols, AWGN at Es/N0 20 dB,
+// 30.72 MHz, TDL-A 100 ns redrawn every 16 OFDM symbols (4 frames, so
+// the pilot averaging over a frame never mixes two realisations), AWGN at Es/N0 20 dB,
 // OFDM demodulation (LS, ZF) and max-log LLRs with per-symbol noise.
 type ofdmChainParts struct {
 	con  *qam.Constellation
@@ -249,7 +250,7 @@ func newOFDMChainParts() (*ofdmChainParts, error) {
 	}
 	rng := rand.New(rand.NewPCG(3, 3))
 	p.mod, p.dem = p.grid.Modulator(), p.grid.Demodulator()
-	if p.tdl, err = channel.NewTDL(channel.TDLConfig{Profile: channel.TDLA, SampleRate: 30.72e6, BlockLen: 14 * p.grid.SymbolLen()}, rng); err != nil {
+	if p.tdl, err = channel.NewTDL(channel.TDLConfig{Profile: channel.TDLA, SampleRate: 30.72e6, BlockLen: 4 * ofdmChainSymbols * p.grid.SymbolLen()}, rng); err != nil {
 		return nil, err
 	}
 	p.awgn = channel.NewAWGN(rng)

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"testing"
+
+	"github.com/hesemcom/hesemcom/internal/units"
+	"github.com/hesemcom/hesemcom/modem/qam"
 )
 
 // BenchmarkAWGNChain: bits → QPSK → AWGN → N × multiply → sink through the
@@ -62,7 +65,7 @@ func TestOFDMChainDecodes(t *testing.T) {
 	bits := make([]byte, p.bitsPerFrame())
 	var llr []float32
 	errs, total := 0, 0
-	for i := range 20 {
+	for i := range 200 {
 		fillBits(bits, vec, int64(i*len(bits)))
 		p.syms, _ = p.con.Map(p.syms, bits)
 		p.tx, _ = p.mod.Modulate(p.tx, p.syms)
@@ -78,11 +81,14 @@ func TestOFDMChainDecodes(t *testing.T) {
 		}
 		total += len(bits)
 	}
-	// Rayleigh QPSK at Eb/N0 17 dB: BER ≈ 5e-3; anything under 5% shows the
-	// chain is aligned end to end.
+	// Each subcarrier sees Rayleigh fading at Eb/N0 = 20 − 3 dB: theory
+	// 4.9e-3. 50 channel realisations leave the estimate within tens of
+	// percent, so a factor 2 separates "decodes" from any misalignment
+	// (which gives BER near 0.5, or 0.04 when pilots mix realisations).
 	ber := float64(errs) / float64(total)
-	t.Logf("chain BER %.3g over %d bits", ber, total)
-	if ber > 0.05 {
+	th, _ := qam.TheoryBER(qam.QPSK, units.DB(17).Linear(), true)
+	t.Logf("chain BER %.3g over %d bits, Rayleigh theory %.3g", ber, total, th)
+	if ber > 2*th {
 		t.Errorf("chain BER %.3g: the chain does not decode", ber)
 	}
 }
