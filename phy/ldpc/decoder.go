@@ -77,6 +77,10 @@ type DecoderConfig struct {
 	// NoEarlyStop disables the syndrome check after each iteration, so every
 	// codeword takes MaxIterations (for fixed-work benchmarks).
 	NoEarlyStop bool `json:"no_early_stop,omitempty"`
+	// Float runs the min-sum variants in float32 instead of the default
+	// 16-bit fixed point (LLR step 1/8, see layerq.go). SumProduct is
+	// always float32.
+	Float bool `json:"float,omitempty"`
 }
 
 // Result describes the decoding of the last codeword.
@@ -113,6 +117,7 @@ type Decoder struct {
 	sgn    []uint32  // per-lane XOR of extrinsic sign bits
 	psgn   []uint32  // per-lane XOR of posterior sign bits (the row syndrome)
 	acc    []float32 // rate-recovery buffer (CodewordLen)
+	q      *qstate   // fixed-point state; nil for the float32 decoder
 	last   Result
 	stats  Stats
 }
@@ -166,6 +171,9 @@ func (c *Code) NewDecoder(cfg DecoderConfig) (*Decoder, error) {
 	d.psgn = make([]uint32, z)
 	d.sgn = make([]uint32, z)
 	d.acc = make([]float32, c.nh)
+	if cfg.Algorithm != SumProduct && !cfg.Float {
+		d.q = newQState(c, d.rowOff[len(c.rows)], d.maxDeg, cfg)
+	}
 	return d, nil
 }
 
@@ -218,7 +226,7 @@ func (d *Decoder) Decode(dst []byte, src []float32) ([]byte, error) {
 	}
 	dst = dst[:out]
 	for b := 0; b < len(src)/c.e; b++ {
-		clear(d.acc)
+		clear(d.acc[:d.cols*c.z]) // RateRecover touches nothing beyond
 		c.RateRecover(d.acc, src[b*c.e:(b+1)*c.e], c.cfg.RV)
 		d.decode(dst[b*c.kInfo:(b+1)*c.kInfo], d.acc, d.cols)
 	}
@@ -265,15 +273,29 @@ func (d *Decoder) DecodeCodeword(dst []byte, llr []float32) []byte {
 
 // decode decodes llr using codeword columns below cols only.
 func (d *Decoder) decode(dst []byte, llr []float32, cols int) {
+	var res Result
+	if d.q != nil {
+		res = d.decodeQ(dst, llr, cols-d.c.d.kb)
+	} else {
+		res = d.decodeFloat(dst, llr, cols-d.c.d.kb)
+	}
+	d.last = res
+	d.stats.Blocks++
+	d.stats.Iterations += res.Iterations
+	if !res.Converged {
+		d.stats.Unconverged++
+	}
+}
+
+func (d *Decoder) decodeFloat(dst []byte, llr []float32, nrows int) Result {
 	c := d.c
 	// Clip so that ±Inf inputs cannot create NaN (Inf − Inf) in the updates.
-	for i, v := range llr {
+	for i, v := range llr[:(nrows+c.d.kb)*c.z] {
 		d.l[i] = min(max(v, -maxLLR), maxLLR)
 	}
 	for i := c.kInfo; i < c.kFull; i++ {
 		d.l[i] = fillerLLR
 	}
-	nrows := cols - c.d.kb
 	clear(d.r[:d.rowOff[nrows]*d.zp])
 
 	res := Result{}
@@ -300,12 +322,7 @@ func (d *Decoder) decode(dst []byte, llr []float32, cols int) {
 	for i := range dst {
 		dst[i] = byte(math.Float32bits(d.l[i]) >> 31)
 	}
-	d.last = res
-	d.stats.Blocks++
-	d.stats.Iterations += res.Iterations
-	if !res.Converged {
-		d.stats.Unconverged++
-	}
+	return res
 }
 
 func anyNonZero(v []float32) bool {

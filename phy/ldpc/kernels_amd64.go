@@ -93,3 +93,73 @@ func xorSigns(dst []uint32, l []float32) {
 	}
 	xorSignsGo(dst[v:], l[v:])
 }
+
+// qLaneWidth is the padding granule of the fixed-point lane vectors: one
+// 256-bit register of int16.
+const qLaneWidth = 16
+
+//go:noescape
+func initLanesQAVX2(k1, k2, sgn, psgn *uint16, n int)
+
+//go:noescape
+func extrinsicQAVX2(x, r *int16, k1, k2, sgn, psgn *uint16, n int, k uint16)
+
+//go:noescape
+func minMagsQAVX2(m1, m2 *int16, k1, k2, psgn *uint16, n int, mul, off uint16) uint16
+
+//go:noescape
+func updateQAVX2(x, r, m1, m2 *int16, k1, sgn *uint16, n int, k uint16)
+
+// The fixed-point kernels take the vector path for lengths that are a
+// positive multiple of qLaneWidth (always so in the decoder).
+
+func initLanesQ(k1, k2, sgn, psgn []uint16) {
+	n := len(k1)
+	if useAVX2 && n > 0 && n%qLaneWidth == 0 && len(k2) >= n && len(sgn) >= n && len(psgn) >= n {
+		initLanesQAVX2(&k1[0], &k2[0], &sgn[0], &psgn[0], n)
+		return
+	}
+	initLanesQGo(k1, k2, sgn, psgn)
+}
+
+func extrinsicQ(x, r []int16, k1, k2, sgn, psgn []uint16, k uint16) {
+	n := len(x)
+	if useAVX2 && n > 0 && n%qLaneWidth == 0 && len(r) >= n && len(k1) >= n && len(k2) >= n && len(sgn) >= n && len(psgn) >= n {
+		extrinsicQAVX2(&x[0], &r[0], &k1[0], &k2[0], &sgn[0], &psgn[0], n, k)
+		return
+	}
+	extrinsicQGo(x, r, k1, k2, sgn, psgn, k)
+}
+
+func minMagsQ(m1, m2 []int16, k1, k2, psgn []uint16, mul, off uint16) uint16 {
+	n := len(m1)
+	if useAVX2 && n > 0 && n%qLaneWidth == 0 && len(m2) >= n && len(k1) >= n && len(k2) >= n && len(psgn) >= n {
+		return minMagsQAVX2(&m1[0], &m2[0], &k1[0], &k2[0], &psgn[0], n, mul, off)
+	}
+	return minMagsQGo(m1, m2, k1, k2, psgn, mul, off)
+}
+
+func updateQ(x, r, m1, m2 []int16, k1, sgn []uint16, k uint16) {
+	n := len(x)
+	if useAVX2 && n > 0 && n%qLaneWidth == 0 && len(r) >= n && len(m1) >= n && len(m2) >= n && len(k1) >= n && len(sgn) >= n {
+		updateQAVX2(&x[0], &r[0], &m1[0], &m2[0], &k1[0], &sgn[0], n, k)
+		return
+	}
+	updateQGo(x, r, m1, m2, k1, sgn, k)
+}
+
+//go:noescape
+func xorBitsQAVX2(dst *uint16, src *int16, n int)
+
+// xorSignsQ XORs the bit patterns of l into dst (only the sign bits matter).
+func xorSignsQ(dst []uint16, l []int16) {
+	n := len(dst)
+	l = l[:n]
+	v := n &^ (qLaneWidth - 1)
+	if useAVX2 && v > 0 {
+		xorBitsQAVX2(&dst[0], &l[0], v)
+	} else {
+		v = 0
+	}
+	xorSignsQGo(dst[v:], l[v:])
+}

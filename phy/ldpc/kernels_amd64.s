@@ -189,3 +189,184 @@ xbloop:
 	JGT xbloop
 	VZEROUPPER
 	RET
+
+// Fixed-point kernels (layerq.go): sixteen int16 lanes per step; n is a
+// positive multiple of 16.
+
+// func initLanesQAVX2(k1, k2, sgn, psgn *uint16, n int)
+TEXT ·initLanesQAVX2(SB), NOSPLIT, $0-40
+	MOVQ k1+0(FP), DI
+	MOVQ k2+8(FP), SI
+	MOVQ sgn+16(FP), R8
+	MOVQ psgn+24(FP), R9
+	MOVQ n+32(FP), CX
+	VPCMPEQW Y0, Y0, Y0        // MaxUint16
+	VPXOR Y1, Y1, Y1
+	XORQ DX, DX
+iqloop:
+	VMOVDQU Y0, (DI)(DX*1)
+	VMOVDQU Y0, (SI)(DX*1)
+	VMOVDQU Y1, (R8)(DX*1)
+	VMOVDQU Y1, (R9)(DX*1)
+	ADDQ $32, DX
+	SUBQ $16, CX
+	JGT iqloop
+	VZEROUPPER
+	RET
+
+// func extrinsicQAVX2(x, r *int16, k1, k2, sgn, psgn *uint16, n int, k uint16)
+TEXT ·extrinsicQAVX2(SB), NOSPLIT, $0-58
+	MOVQ x+0(FP), DI
+	MOVQ r+8(FP), SI
+	MOVQ k1+16(FP), R8
+	MOVQ k2+24(FP), R9
+	MOVQ sgn+32(FP), R10
+	MOVQ psgn+40(FP), R11
+	MOVQ n+48(FP), CX
+	MOVWLZX k+56(FP), AX
+	VMOVD AX, X15
+	VPBROADCASTW X15, Y15      // edge index k
+	MOVL $2047, AX
+	VMOVD AX, X14
+	VPBROADCASTW X14, Y14      // qMaxMag
+	XORQ DX, DX
+eqloop:
+	VMOVDQU (DI)(DX*1), Y5     // posterior
+	VPXOR (R11)(DX*1), Y5, Y6
+	VMOVDQU Y6, (R11)(DX*1)    // psgn ^= posterior
+	VPSUBSW (SI)(DX*1), Y5, Y0 // t = sat(posterior - r)
+	VMOVDQU Y0, (DI)(DX*1)
+	VPXOR (R10)(DX*1), Y0, Y1
+	VMOVDQU Y1, (R10)(DX*1)    // sgn ^= t
+	VPABSW Y0, Y0
+	VPMINUW Y14, Y0, Y0
+	VPSLLW $5, Y0, Y0
+	VPOR Y15, Y0, Y0           // key
+	VMOVDQU (R8)(DX*1), Y2
+	VPMINUW Y0, Y2, Y3
+	VPMAXUW Y0, Y2, Y4
+	VMOVDQU Y3, (R8)(DX*1)
+	VPMINUW (R9)(DX*1), Y4, Y4
+	VMOVDQU Y4, (R9)(DX*1)
+	ADDQ $32, DX
+	SUBQ $16, CX
+	JGT eqloop
+	VZEROUPPER
+	RET
+
+// func minMagsQAVX2(m1, m2 *int16, k1, k2, psgn *uint16, n int, mul, off uint16) uint16
+TEXT ·minMagsQAVX2(SB), NOSPLIT, $0-58
+	MOVQ m1+0(FP), DI
+	MOVQ m2+8(FP), SI
+	MOVQ k1+16(FP), R8
+	MOVQ k2+24(FP), R9
+	MOVQ psgn+32(FP), R10
+	MOVQ n+40(FP), CX
+	MOVWLZX mul+48(FP), AX
+	MOVWLZX off+50(FP), BX
+	VMOVD BX, X14
+	VPBROADCASTW X14, Y14      // offset
+	VPXOR Y12, Y12, Y12        // OR of psgn
+	XORQ DX, DX
+	TESTL AX, AX
+	JZ mqnomul
+	VMOVD AX, X15
+	VPBROADCASTW X15, Y15      // multiplier (Q16)
+mqloop:
+	VMOVDQU (R8)(DX*1), Y0
+	VPSRLW $5, Y0, Y0
+	VPMULHUW Y15, Y0, Y0
+	VPSUBUSW Y14, Y0, Y0
+	VMOVDQU Y0, (DI)(DX*1)
+	VMOVDQU (R9)(DX*1), Y1
+	VPSRLW $5, Y1, Y1
+	VPMULHUW Y15, Y1, Y1
+	VPSUBUSW Y14, Y1, Y1
+	VMOVDQU Y1, (SI)(DX*1)
+	VPOR (R10)(DX*1), Y12, Y12
+	ADDQ $32, DX
+	SUBQ $16, CX
+	JGT mqloop
+	JMP mqdone
+mqnomul:
+	VMOVDQU (R8)(DX*1), Y0
+	VPSRLW $5, Y0, Y0
+	VPSUBUSW Y14, Y0, Y0
+	VMOVDQU Y0, (DI)(DX*1)
+	VMOVDQU (R9)(DX*1), Y1
+	VPSRLW $5, Y1, Y1
+	VPSUBUSW Y14, Y1, Y1
+	VMOVDQU Y1, (SI)(DX*1)
+	VPOR (R10)(DX*1), Y12, Y12
+	ADDQ $32, DX
+	SUBQ $16, CX
+	JGT mqnomul
+mqdone:
+	VEXTRACTI128 $1, Y12, X0
+	VPOR X0, X12, X12
+	VPSHUFD $0x4e, X12, X0
+	VPOR X0, X12, X12
+	VPSHUFD $0xb1, X12, X0
+	VPOR X0, X12, X12
+	VPSRLD $16, X12, X0
+	VPOR X0, X12, X12
+	VMOVD X12, AX
+	MOVW AX, ret+56(FP)
+	VZEROUPPER
+	RET
+
+// func updateQAVX2(x, r, m1, m2 *int16, k1, sgn *uint16, n int, k uint16)
+TEXT ·updateQAVX2(SB), NOSPLIT, $0-58
+	MOVQ x+0(FP), DI
+	MOVQ r+8(FP), SI
+	MOVQ m1+16(FP), R8
+	MOVQ m2+24(FP), R9
+	MOVQ k1+32(FP), R10
+	MOVQ sgn+40(FP), R11
+	MOVQ n+48(FP), CX
+	MOVWLZX k+56(FP), AX
+	VMOVD AX, X15
+	VPBROADCASTW X15, Y15      // edge index k
+	MOVL $31, AX
+	VMOVD AX, X14
+	VPBROADCASTW X14, Y14      // keyMask
+	VPXOR Y12, Y12, Y12        // zero
+	XORQ DX, DX
+uqloop:
+	VMOVDQU (R10)(DX*1), Y0
+	VPXOR Y15, Y0, Y0
+	VPAND Y14, Y0, Y0
+	VPCMPEQW Y12, Y0, Y0       // mask: edge k holds the lane minimum
+	VPANDN (R8)(DX*1), Y0, Y4  // m1 &^ mask
+	VPAND (R9)(DX*1), Y0, Y5   // m2 & mask
+	VPOR Y4, Y5, Y5            // magnitude
+	VMOVDQU (DI)(DX*1), Y6     // t
+	VPXOR (R11)(DX*1), Y6, Y7
+	VPSRAW $15, Y7, Y7         // 0 or -1: sign of the message
+	VPXOR Y7, Y5, Y5
+	VPSUBW Y7, Y5, Y5          // v = ±magnitude
+	VMOVDQU Y5, (SI)(DX*1)     // r = v
+	VPADDSW Y5, Y6, Y6
+	VMOVDQU Y6, (DI)(DX*1)     // x = sat(t + v)
+	ADDQ $32, DX
+	SUBQ $16, CX
+	JGT uqloop
+	VZEROUPPER
+	RET
+
+// func xorBitsQAVX2(dst *uint16, src *int16, n int)
+// dst[i] ^= src[i]; n is a positive multiple of 16.
+TEXT ·xorBitsQAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	XORQ DX, DX
+xqloop:
+	VMOVDQU (DI)(DX*1), Y0
+	VPXOR (SI)(DX*1), Y0, Y0
+	VMOVDQU Y0, (DI)(DX*1)
+	ADDQ $32, DX
+	SUBQ $16, CX
+	JGT xqloop
+	VZEROUPPER
+	RET

@@ -21,3 +21,22 @@ func updateMin(x, r, m1, m2 []float32, k1, sgn []uint32, k uint32) {
 }
 
 func xorSigns(dst []uint32, l []float32) { xorSignsGo(dst, l) }
+
+// qLaneWidth is the padding granule of the fixed-point lane vectors.
+const qLaneWidth = 16
+
+func initLanesQ(k1, k2, sgn, psgn []uint16) { initLanesQGo(k1, k2, sgn, psgn) }
+
+func extrinsicQ(x, r []int16, k1, k2, sgn, psgn []uint16, k uint16) {
+	extrinsicQGo(x, r, k1, k2, sgn, psgn, k)
+}
+
+func minMagsQ(m1, m2 []int16, k1, k2, psgn []uint16, mul, off uint16) uint16 {
+	return minMagsQGo(m1, m2, k1, k2, psgn, mul, off)
+}
+
+func updateQ(x, r, m1, m2 []int16, k1, sgn []uint16, k uint16) {
+	updateQGo(x, r, m1, m2, k1, sgn, k)
+}
+
+func xorSignsQ(dst []uint16, l []int16) { xorSignsQGo(dst, l) }

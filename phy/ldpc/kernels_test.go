@@ -93,6 +93,94 @@ func TestKernelsVectorMatchGo(t *testing.T) {
 	}
 }
 
+// TestKernelsQVectorMatchGo checks the fixed-point lane kernels against
+// their Go twins bit for bit, including saturation and the clipping of keys.
+func TestKernelsQVectorMatchGo(t *testing.T) {
+	if !hasVectorKernels {
+		t.Skip("no vector kernels on this CPU/architecture")
+	}
+	rng := rand.New(rand.NewPCG(9, 9))
+	r16 := func(n int) []int16 {
+		v := make([]int16, n)
+		for i := range v {
+			switch rng.IntN(8) {
+			case 0:
+				v[i] = int16(rng.Uint32()) // anywhere, including ±32767/−32768
+			case 1:
+				v[i] = 0
+			default:
+				v[i] = int16(rng.NormFloat64() * 100)
+			}
+		}
+		return v
+	}
+	for _, n := range []int{16, 112, 384} {
+		for k := uint16(0); k < 19; k += 6 {
+			x, r := r16(n), r16(n)
+			k1, k2, sgn, psgn := make([]uint16, n), make([]uint16, n), make([]uint16, n), make([]uint16, n)
+			withKernels(true, func() { initLanesQ(k1, k2, sgn, psgn) })
+			b1, b2, bs, bp := make([]uint16, n), make([]uint16, n), make([]uint16, n), make([]uint16, n)
+			initLanesQGo(b1, b2, bs, bp)
+			if !slices.Equal(k1, b1) || !slices.Equal(k2, b2) || !slices.Equal(sgn, bs) || !slices.Equal(psgn, bp) {
+				t.Fatal("initLanesQ: vector and Go kernels differ")
+			}
+			for e := uint16(0); e <= k; e++ { // fold several edges
+				xa, xb := slices.Clone(x), slices.Clone(x)
+				withKernels(true, func() { extrinsicQ(xa, r, k1, k2, sgn, psgn, e) })
+				extrinsicQGo(xb, r, b1, b2, bs, bp, e)
+				if !slices.Equal(xa, xb) || !slices.Equal(k1, b1) || !slices.Equal(k2, b2) || !slices.Equal(sgn, bs) || !slices.Equal(psgn, bp) {
+					t.Fatalf("extrinsicQ n=%d edge %d: vector and Go kernels differ", n, e)
+				}
+				x = xa
+				r = r16(n)
+			}
+			for _, p := range [][2]uint16{{49152, 0}, {0, 4}, {0, 0}, {65535, 3}} {
+				m1a, m2a, m1b, m2b := make([]int16, n), make([]int16, n), make([]int16, n), make([]int16, n)
+				var pa, pb uint16
+				withKernels(true, func() { pa = minMagsQ(m1a, m2a, k1, k2, psgn, p[0], p[1]) })
+				pb = minMagsQGo(m1b, m2b, k1, k2, psgn, p[0], p[1])
+				if pa != pb || !slices.Equal(m1a, m1b) || !slices.Equal(m2a, m2b) {
+					t.Fatalf("minMagsQ n=%d mul=%d off=%d: vector and Go kernels differ", n, p[0], p[1])
+				}
+				ra, rb := make([]int16, n), make([]int16, n)
+				ya, yb := slices.Clone(x), slices.Clone(x)
+				withKernels(true, func() { updateQ(ya, ra, m1a, m2a, k1, sgn, k) })
+				updateQGo(yb, rb, m1b, m2b, k1, sgn, k)
+				if !slices.Equal(ya, yb) || !slices.Equal(ra, rb) {
+					t.Fatalf("updateQ n=%d k=%d: vector and Go kernels differ", n, k)
+				}
+			}
+		}
+	}
+	for _, n := range []int{1, 15, 16, 17, 100} {
+		l := make([]int16, n)
+		a := make([]uint16, n)
+		for i := range a {
+			a[i], l[i] = uint16(rng.Uint32()), int16(rng.Uint32())
+		}
+		b := slices.Clone(a)
+		withKernels(true, func() { xorSignsQ(a, l) })
+		xorSignsQGo(b, l)
+		if !slices.Equal(a, b) {
+			t.Fatalf("xorSignsQ n=%d: vector and Go kernels differ", n)
+		}
+	}
+}
+
+func TestQuantize(t *testing.T) {
+	for _, tc := range []struct {
+		in   float32
+		want int16
+	}{
+		{0, 0}, {0.0625, 1}, {-0.0625, -1}, {0.05, 0}, {1, 8}, {-2.5, -20},
+		{1e9, 32767}, {-1e9, -32767}, {float32(math.Inf(1)), 32767}, {float32(math.NaN()), 0},
+	} {
+		if got := quantize(tc.in); got != tc.want {
+			t.Errorf("quantize(%v) = %d, want %d", tc.in, got, tc.want)
+		}
+	}
+}
+
 func bitsEqual(a, b []float32) bool {
 	if len(a) != len(b) {
 		return false
@@ -119,19 +207,31 @@ func TestDecoderVectorMatchesGo(t *testing.T) {
 		}
 		llr := benchLLRs(c, 1.0, 4) // near the waterfall: many iterations
 		for _, alg := range []Algorithm{NormalizedMinSum, OffsetMinSum, MinSum} {
-			var outs [2][]byte
-			var post [2][]float32
-			var stats [2]Stats
-			for i, vec := range []bool{true, false} {
-				withKernels(vec, func() {
-					dec := c.Decoder(alg, 12)
-					outs[i], _ = dec.Decode(nil, llr)
-					post[i] = slices.Clone(dec.l)
-					stats[i] = dec.Stats()
-				})
-			}
-			if !slices.Equal(outs[0], outs[1]) || !bitsEqual(post[0], post[1]) || stats[0] != stats[1] {
-				t.Errorf("%v %v: vector and Go decoders differ (stats %+v vs %+v)", c, alg, stats[0], stats[1])
+			for _, float := range []bool{true, false} {
+				var outs [2][]byte
+				var post [2][]float32
+				var postQ [2][]int16
+				var stats [2]Stats
+				for i, vec := range []bool{true, false} {
+					withKernels(vec, func() {
+						dec, err := c.NewDecoder(DecoderConfig{Algorithm: alg, MaxIterations: 12, Float: float})
+						if err != nil {
+							t.Fatal(err)
+						}
+						outs[i], _ = dec.Decode(nil, llr)
+						post[i] = slices.Clone(dec.l)
+						if dec.q != nil {
+							postQ[i] = slices.Clone(dec.q.l)
+						}
+						stats[i] = dec.Stats()
+					})
+				}
+				if fixed := postQ[0] != nil; fixed == float {
+					t.Fatalf("Float=%v but fixed-point state present=%v", float, fixed)
+				}
+				if !slices.Equal(outs[0], outs[1]) || !bitsEqual(post[0], post[1]) || !slices.Equal(postQ[0], postQ[1]) || stats[0] != stats[1] {
+					t.Errorf("%v %v float=%v: vector and Go decoders differ (stats %+v vs %+v)", c, alg, float, stats[0], stats[1])
+				}
 			}
 		}
 	}

@@ -63,24 +63,39 @@ func (c *Code) RateRecover(acc, llr []float32, rv int) {
 	}
 	d := acc[2*c.z : 2*c.z+c.ncb]
 	fStart, fEnd := c.fillerRange()
+	rows := c.e / c.qm
 	idx := c.k0[rv&3]
-	f := 0
+	// Walk e_k in runs that are contiguous in d (no filler, no wrap of the
+	// circular buffer) and contiguous in one interleaver column (f steps by
+	// Qm): k = i·rows + j goes to f = j·Qm + i.
 	for k := 0; k < c.e; {
 		if idx >= fStart && idx < fEnd {
 			idx = fEnd
-			if idx == c.ncb {
-				idx = 0
-			}
-			continue
 		}
-		d[idx] += llr[f]
-		k++
-		if f += c.qm; f >= c.e {
-			f -= c.e - 1
-		}
-		idx++
 		if idx == c.ncb {
 			idx = 0
+			continue
 		}
+		end := c.ncb
+		if idx < fStart {
+			end = fStart
+		}
+		i, j := k/rows, k%rows
+		n := min(end-idx, rows-j, c.e-k)
+		src := llr[j*c.qm+i:]
+		dd := d[idx : idx+n]
+		if c.qm == 1 {
+			src = src[:n]
+			for t := range dd {
+				dd[t] += src[t]
+			}
+		} else {
+			src = src[:(n-1)*c.qm+1]
+			for t := range dd {
+				dd[t] += src[t*c.qm]
+			}
+		}
+		k += n
+		idx += n
 	}
 }

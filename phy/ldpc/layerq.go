@@ -1,0 +1,235 @@
+package ldpc
+
+import "math"
+
+// Fixed-point min-sum (the default for MinSum, NormalizedMinSum and
+// OffsetMinSum). LLRs are int16 in steps of 1/qScale, saturating at ±32767
+// (±4096 in LLR units); check-node magnitudes are clipped to qMaxMag
+// (≈ 256 in LLR units, far beyond any probability float32 resolves) so that
+// a key — magnitude << keyBits | edge — fits 16 bits. Sixteen lanes per
+// 256-bit vector instead of eight float32 lanes.
+const (
+	qScale   = 8
+	qMaxMag  = 1<<(16-keyBits) - 1 // 2047
+	qFiller  = math.MaxInt16
+	qLaneMax = math.MaxInt16
+)
+
+// quantize converts an LLR to fixed point, rounding to nearest and saturating.
+// NaN maps to 0 (an erasure).
+func quantize(v float32) int16 {
+	if v != v {
+		return 0
+	}
+	x := min(max(v*qScale, -qLaneMax), qLaneMax)
+	// Round half away from zero; the conversion truncates toward zero.
+	if x < 0 {
+		return int16(x - 0.5)
+	}
+	return int16(x + 0.5)
+}
+
+// satAdd16 and satSub16 are the saturating int16 add and subtract of
+// PADDSW/PSUBSW.
+func satAdd16(a, b int16) int16 {
+	return int16(min(max(int32(a)+int32(b), math.MinInt16), math.MaxInt16))
+}
+func satSub16(a, b int16) int16 {
+	return int16(min(max(int32(a)-int32(b), math.MinInt16), math.MaxInt16))
+}
+
+// abs16 is PABSW: |v| as an unsigned 16-bit value (32768 for −32768).
+func abs16(v int16) uint16 {
+	if v < 0 {
+		return uint16(-int32(v))
+	}
+	return uint16(v)
+}
+
+// initLanesQGo resets the per-lane fixed-point min-sum state.
+func initLanesQGo(k1, k2, sgn, psgn []uint16) {
+	for i := range k1 {
+		k1[i] = math.MaxUint16
+	}
+	copy(k2, k1)
+	clear(sgn)
+	clear(psgn)
+}
+
+// extrinsicQGo is extrinsicMinGo in fixed point: x = sat(x − r), keys
+// min(|t|, qMaxMag)<<keyBits | k, sign parities of t and of the posterior.
+func extrinsicQGo(x, r []int16, k1, k2, sgn, psgn []uint16, k uint16) {
+	n := len(x)
+	r, k1, k2, sgn, psgn = r[:n], k1[:n], k2[:n], sgn[:n], psgn[:n]
+	for i, p := range x {
+		v := satSub16(p, r[i])
+		x[i] = v
+		sgn[i] ^= uint16(v)
+		psgn[i] ^= uint16(p)
+		key := min(abs16(v), qMaxMag)<<keyBits | k
+		old := k1[i]
+		k1[i] = min(old, key)
+		k2[i] = min(k2[i], max(old, key))
+	}
+}
+
+// minMagsQGo turns keys into corrected magnitudes: m = key>>keyBits, scaled
+// by mul/65536 when mul ≠ 0 (normalised min-sum), minus off floored at 0
+// (offset min-sum). It returns the OR of psgn.
+func minMagsQGo(m1, m2 []int16, k1, k2, psgn []uint16, mul, off uint16) uint16 {
+	n := len(m1)
+	m2, k1, k2, psgn = m2[:n], k1[:n], k2[:n], psgn[:n]
+	var par uint16
+	f := func(key uint16) int16 {
+		m := key >> keyBits
+		if mul != 0 {
+			m = uint16(uint32(m) * uint32(mul) >> 16)
+		}
+		return int16(m - min(m, off))
+	}
+	for i := range m1 {
+		m1[i] = f(k1[i])
+		m2[i] = f(k2[i])
+		par |= psgn[i]
+	}
+	return par
+}
+
+// updateQGo is updateMinGo in fixed point: r = ±(m1 or m2), x = sat(t + r).
+func updateQGo(x, r, m1, m2 []int16, k1, sgn []uint16, k uint16) {
+	n := len(x)
+	r, m1, m2, k1, sgn = r[:n], m1[:n], m2[:n], k1[:n], sgn[:n]
+	for i, t := range x {
+		mag := m1[i]
+		if (k1[i]^k)&keyMask == 0 {
+			mag = m2[i]
+		}
+		s := int16(uint16(t)^sgn[i]) >> 15 // 0 or −1
+		v := mag ^ s - s
+		r[i] = v
+		x[i] = satAdd16(t, v)
+	}
+}
+
+// layerQ is layer for the fixed-point min-sum decoder.
+func (d *Decoder) layerQ(m int) bool {
+	c, q := d.c, d.q
+	z, zp := c.z, q.zp
+	r := &c.rows[m]
+	off := d.rowOff[m] * zp
+	initLanesQ(q.k1, q.k2, q.sgn, q.psgn)
+	for k, col := range r.cols {
+		s := int(r.shifts[k])
+		base := int(col) * z
+		x := q.x[k*zp : (k+1)*zp]
+		copy(x[:z-s], q.l[base+s:base+z])
+		copy(x[z-s:z], q.l[base:base+s])
+		clear(x[z:])
+		extrinsicQ(x, q.r[off+k*zp:off+(k+1)*zp], q.k1, q.k2, q.sgn, q.psgn, uint16(k))
+	}
+	par := minMagsQ(q.m1, q.m2, q.k1, q.k2, q.psgn, q.mul, q.off)
+	for k, col := range r.cols {
+		s := int(r.shifts[k])
+		base := int(col) * z
+		x := q.x[k*zp : (k+1)*zp]
+		updateQ(x, q.r[off+k*zp:off+(k+1)*zp], q.m1, q.m2, q.k1, q.sgn, uint16(k))
+		copy(q.l[base+s:base+z], x[:z-s])
+		copy(q.l[base:base+s], x[z-s:z])
+	}
+	return par&(1<<15) == 0
+}
+
+// qstate is the fixed-point decoder's scratch.
+type qstate struct {
+	zp       int     // Z rounded up to qLaneWidth
+	l        []int16 // posteriors
+	r        []int16 // check messages, edges·zp
+	x        []int16 // gathered posteriors / extrinsics, maxDeg·zp
+	m1, m2   []int16
+	k1, k2   []uint16
+	sgn      []uint16
+	psgn     []uint16
+	mul, off uint16
+}
+
+func newQState(c *Code, edges, maxDeg int, cfg DecoderConfig) *qstate {
+	zp := (c.z + qLaneWidth - 1) / qLaneWidth * qLaneWidth
+	q := &qstate{
+		zp: zp, l: make([]int16, c.nh), r: make([]int16, edges*zp), x: make([]int16, maxDeg*zp),
+		m1: make([]int16, zp), m2: make([]int16, zp),
+		k1: make([]uint16, zp), k2: make([]uint16, zp), sgn: make([]uint16, zp), psgn: make([]uint16, zp),
+	}
+	switch cfg.Algorithm {
+	case NormalizedMinSum:
+		if cfg.Scale < 1 {
+			q.mul = uint16(math.Round(float64(cfg.Scale) * 65536))
+		}
+	case OffsetMinSum:
+		q.off = uint16(min(math.Round(float64(cfg.Offset)*qScale), qMaxMag))
+	}
+	return q
+}
+
+// decodeQ runs the fixed-point decoder on the channel LLRs llr.
+func (d *Decoder) decodeQ(dst []byte, llr []float32, nrows int) Result {
+	c, q := d.c, d.q
+	// Columns beyond nrows+kb are never read.
+	for i, v := range llr[:(nrows+c.d.kb)*c.z] {
+		q.l[i] = quantize(v)
+	}
+	for i := c.kInfo; i < c.kFull; i++ {
+		q.l[i] = qFiller
+	}
+	clear(q.r[:d.rowOff[nrows]*q.zp])
+	res := Result{}
+	for it := 1; it <= d.cfg.MaxIterations; it++ {
+		failed := 0
+		for m := 0; m < nrows; m++ {
+			if !d.layerQ(m) {
+				failed++
+			}
+		}
+		res.Iterations = it
+		if failed <= nrows/4 && !d.cfg.NoEarlyStop && d.syndromeQ(nrows) {
+			res.Converged = true
+			break
+		}
+	}
+	if d.cfg.NoEarlyStop {
+		res.Converged = d.syndromeQ(nrows)
+	}
+	for i := range dst {
+		dst[i] = byte(uint16(q.l[i]) >> 15)
+	}
+	return res
+}
+
+// syndromeQ reports whether the hard decisions of q.l satisfy rows 0..nrows−1.
+func (d *Decoder) syndromeQ(nrows int) bool {
+	c, q := d.c, d.q
+	z := c.z
+	par := q.psgn[:z]
+	for m := 0; m < nrows; m++ {
+		clear(par)
+		r := &c.rows[m]
+		for k, col := range r.cols {
+			s := int(r.shifts[k])
+			base := int(col) * z
+			xorSignsQ(par[:z-s], q.l[base+s:base+z])
+			xorSignsQ(par[z-s:], q.l[base:base+s])
+		}
+		for _, p := range par {
+			if p&(1<<15) != 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func xorSignsQGo(dst []uint16, l []int16) {
+	l = l[:len(dst)]
+	for i := range dst {
+		dst[i] ^= uint16(l[i])
+	}
+}
