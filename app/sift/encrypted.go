@@ -402,10 +402,13 @@ func EncryptedDoG(ctx context.Context, pk *paillier.PublicKey, w, h, octaves, o 
 	return eo, nil
 }
 
-// DecryptOctave is the key holder's step: it decrypts L_0 and the DoG
-// images of one octave, unpacks the slots into V rows and rebuilds the
-// remaining Gaussian levels exactly (L_{i+1} = D_i + 2^b·L_i).
-func DecryptOctave(ctx context.Context, sk *paillier.PrivateKey, eo *EncryptedOctave, opt HEOptions, done *atomic.Int64, total int) (*intOctave, error) {
+// DecryptOctave is the key holder's step: it decrypts the DoG images of one
+// octave (and its level-0 Gaussian image when base is nil), unpacks the
+// slots into V rows and rebuilds the remaining Gaussian levels exactly
+// (L_{i+1} = D_i + 2^b·L_i). For octaves above 0 the caller passes as base
+// the previous octave's rebuilt level 3, downsampled: it equals the
+// server's L_0 exactly, so that image need not be decrypted.
+func DecryptOctave(ctx context.Context, sk *paillier.PrivateKey, eo *EncryptedOctave, opt HEOptions, done *atomic.Int64, total int, base *plane) (*intOctave, error) {
 	p := eo.Packing
 	workers := max(1, opt.Workers)
 	pk := sk.Public()
@@ -447,7 +450,9 @@ func DecryptOctave(ctx context.Context, sk *paillier.PrivateKey, eo *EncryptedOc
 		return out, err
 	}
 	var err error
-	if oc.L[0], err = unpack(eo.L0); err != nil {
+	if base != nil {
+		oc.L[0] = *base
+	} else if oc.L[0], err = unpack(eo.L0); err != nil {
 		return nil, err
 	}
 	for i := range DoGLevels {
@@ -504,19 +509,31 @@ func (d *Detector) EncryptedPyramid(ctx context.Context, sk *paillier.PrivateKey
 	res.Stats.Seconds[StageDoG] = time.Since(t0).Seconds()
 	res.Stats.HomOps = ops.Load()
 	t0 = time.Now()
+	layers := func(o int) int { // images decrypted for octave o
+		if o == 0 {
+			return Levels // L_0 and the five DoG images
+		}
+		return DoGLevels
+	}
 	total := 0
 	for o := range n {
-		total += (Levels) * len(eos[o].L0.c)
+		total += layers(o) * len(eos[o].L0.c)
 	}
 	var done atomic.Int64
 	for o := range n {
-		oc, err := DecryptOctave(ctx, sk, eos[o], opt, &done, total)
+		var base *plane
+		if o > 0 {
+			rows := eos[o].L0.rows * packs[o].Slots
+			b := res.octs[o-1].L[3].downsample(geo[o].Phase, rows)
+			base = &b
+		}
+		oc, err := DecryptOctave(ctx, sk, eos[o], opt, &done, total, base)
 		if err != nil {
 			return nil, err
 		}
 		oc.geo = geo[o]
 		res.octs = append(res.octs, *oc)
-		res.Stats.Decryptions += Levels * len(eos[o].L0.c)
+		res.Stats.Decryptions += layers(o) * len(eos[o].L0.c)
 	}
 	res.Stats.Seconds[StageDecrypt] = time.Since(t0).Seconds()
 	res.Pyramid = pyramidFromInt(res.octs)
