@@ -162,7 +162,11 @@ K=1024/N=2048 ≈ 1.55 dB with 40 iterations; K=64/N=128 ≈ 3.3 dB with 20 iter
 				return writeJSON(cmd.OutOrStdout(), res)
 			}
 			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "%v, decoder %v, %d max iterations\n", code, dec.Config().Algorithm, dec.Config().MaxIterations)
+			prec := "16-bit fixed point"
+			if dec.Config().Float || dec.Config().Algorithm == ldpc.SumProduct {
+				prec = "float32"
+			}
+			fmt.Fprintf(w, "%v, decoder %v (%s), %d max iterations\n", code, dec.Config().Algorithm, prec, dec.Config().MaxIterations)
 			fmt.Fprintf(w, "%8s %8s %10s %10s %10s\n", "Eb/N0", "blocks", "BLER", "BER", "iters")
 			for _, p := range res.Points {
 				fmt.Fprintf(w, "%8.2f %8d %10.3e %10.3e %10.2f\n", p.EbN0, p.Blocks, p.BLER, p.BER, p.Iterations)
@@ -178,6 +182,7 @@ K=1024/N=2048 ≈ 1.55 dB with 40 iterations; K=64/N=128 ≈ 3.3 dB with 20 iter
 	c.Flags().IntVar(&dcfg.MaxIterations, "iters", 40, "maximum decoder iterations")
 	c.Flags().Float32Var(&dcfg.Scale, "scale", ldpc.DefaultScale, "normalised min-sum factor")
 	c.Flags().Float32Var(&dcfg.Offset, "offset", ldpc.DefaultOffset, "offset min-sum offset")
+	c.Flags().BoolVar(&dcfg.Float, "float", false, "run min-sum in float32 instead of 16-bit fixed point")
 	c.Flags().StringVar(&ebn0s, "ebn0", "0:0.25:3", "Eb/N0 points in dB: start:step:stop or a comma list")
 	c.Flags().IntVar(&targetErrs, "target-errors", 100, "block errors per point before moving on")
 	c.Flags().IntVar(&maxBlocks, "max-blocks", 20000, "maximum blocks per point")
