@@ -116,6 +116,21 @@ func TestParityAllLiftingSizes(t *testing.T) {
 				if bad := refSyndrome(ents, d.rows, z, setIndex(z), cw); bad != 0 {
 					t.Fatalf("%d of %d parity checks fail", bad, d.rows*z)
 				}
+				// Decode the codeword with its 2Z punctured bits erased and
+				// a few weak wrong LLRs, in fixed point and in float32.
+				llr := make([]float32, len(cw))
+				for i, b := range cw[2*z:] {
+					llr[2*z+i] = 2 * (1 - 2*float32(b))
+				}
+				for i := 0; i < 3; i++ {
+					llr[2*z+rng.IntN(len(cw)-2*z)] *= -0.25
+				}
+				for _, float := range []bool{false, true} {
+					dec, _ := c.NewDecoder(DecoderConfig{Algorithm: NormalizedMinSum, MaxIterations: 20, Float: float})
+					if got := dec.DecodeCodeword(nil, llr); !bytes.Equal(got, info) || !dec.Result().Converged {
+						t.Fatalf("float=%v: decoding the codeword failed (%+v)", float, dec.Result())
+					}
+				}
 			})
 		}
 	}

@@ -102,13 +102,13 @@ const qLaneWidth = 16
 func initLanesQAVX2(k1, k2, sgn, psgn *uint16, n int)
 
 //go:noescape
-func extrinsicQAVX2(x, r *int16, k1, k2, sgn, psgn *uint16, n int, k uint16)
+func extrinsicQAVX2(x, l, r *int16, k1, k2, sgn, psgn *uint16, n int, k uint16)
 
 //go:noescape
 func minMagsQAVX2(m1, m2 *int16, k1, k2, psgn *uint16, n int, mul, off uint16) uint16
 
 //go:noescape
-func updateQAVX2(x, r, m1, m2 *int16, k1, sgn *uint16, n int, k uint16)
+func updateQAVX2(l *int16, z int, x, r, m1, m2 *int16, k1, sgn *uint16, n int, k uint16)
 
 // The fixed-point kernels take the vector path for lengths that are a
 // positive multiple of qLaneWidth (always so in the decoder).
@@ -122,13 +122,13 @@ func initLanesQ(k1, k2, sgn, psgn []uint16) {
 	initLanesQGo(k1, k2, sgn, psgn)
 }
 
-func extrinsicQ(x, r []int16, k1, k2, sgn, psgn []uint16, k uint16) {
+func extrinsicQ(x, l, r []int16, k1, k2, sgn, psgn []uint16, k uint16) {
 	n := len(x)
-	if useAVX2 && n > 0 && n%qLaneWidth == 0 && len(r) >= n && len(k1) >= n && len(k2) >= n && len(sgn) >= n && len(psgn) >= n {
-		extrinsicQAVX2(&x[0], &r[0], &k1[0], &k2[0], &sgn[0], &psgn[0], n, k)
+	if useAVX2 && n > 0 && n%qLaneWidth == 0 && len(l) >= n && len(r) >= n && len(k1) >= n && len(k2) >= n && len(sgn) >= n && len(psgn) >= n {
+		extrinsicQAVX2(&x[0], &l[0], &r[0], &k1[0], &k2[0], &sgn[0], &psgn[0], n, k)
 		return
 	}
-	extrinsicQGo(x, r, k1, k2, sgn, psgn, k)
+	extrinsicQGo(x, l, r, k1, k2, sgn, psgn, k)
 }
 
 func minMagsQ(m1, m2 []int16, k1, k2, psgn []uint16, mul, off uint16) uint16 {
@@ -139,13 +139,13 @@ func minMagsQ(m1, m2 []int16, k1, k2, psgn []uint16, mul, off uint16) uint16 {
 	return minMagsQGo(m1, m2, k1, k2, psgn, mul, off)
 }
 
-func updateQ(x, r, m1, m2 []int16, k1, sgn []uint16, k uint16) {
+func updateQ(l []int16, z int, x, r, m1, m2 []int16, k1, sgn []uint16, k uint16) {
 	n := len(x)
-	if useAVX2 && n > 0 && n%qLaneWidth == 0 && len(r) >= n && len(m1) >= n && len(m2) >= n && len(k1) >= n && len(sgn) >= n {
-		updateQAVX2(&x[0], &r[0], &m1[0], &m2[0], &k1[0], &sgn[0], n, k)
+	if useAVX2 && n > 0 && n%qLaneWidth == 0 && z > 0 && len(l) >= 2*z+n && len(r) >= n && len(m1) >= n && len(m2) >= n && len(k1) >= n && len(sgn) >= n {
+		updateQAVX2(&l[0], z, &x[0], &r[0], &m1[0], &m2[0], &k1[0], &sgn[0], n, k)
 		return
 	}
-	updateQGo(x, r, m1, m2, k1, sgn, k)
+	updateQGo(l, z, x, r, m1, m2, k1, sgn, k)
 }
 
 //go:noescape

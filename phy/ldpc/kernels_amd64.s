@@ -214,16 +214,17 @@ iqloop:
 	VZEROUPPER
 	RET
 
-// func extrinsicQAVX2(x, r *int16, k1, k2, sgn, psgn *uint16, n int, k uint16)
-TEXT ·extrinsicQAVX2(SB), NOSPLIT, $0-58
+// func extrinsicQAVX2(x, l, r *int16, k1, k2, sgn, psgn *uint16, n int, k uint16)
+TEXT ·extrinsicQAVX2(SB), NOSPLIT, $0-66
 	MOVQ x+0(FP), DI
-	MOVQ r+8(FP), SI
-	MOVQ k1+16(FP), R8
-	MOVQ k2+24(FP), R9
-	MOVQ sgn+32(FP), R10
-	MOVQ psgn+40(FP), R11
-	MOVQ n+48(FP), CX
-	MOVWLZX k+56(FP), AX
+	MOVQ l+8(FP), R12
+	MOVQ r+16(FP), SI
+	MOVQ k1+24(FP), R8
+	MOVQ k2+32(FP), R9
+	MOVQ sgn+40(FP), R10
+	MOVQ psgn+48(FP), R11
+	MOVQ n+56(FP), CX
+	MOVWLZX k+64(FP), AX
 	VMOVD AX, X15
 	VPBROADCASTW X15, Y15      // edge index k
 	MOVL $2047, AX
@@ -231,11 +232,11 @@ TEXT ·extrinsicQAVX2(SB), NOSPLIT, $0-58
 	VPBROADCASTW X14, Y14      // qMaxMag
 	XORQ DX, DX
 eqloop:
-	VMOVDQU (DI)(DX*1), Y5     // posterior
+	VMOVDQU (R12)(DX*1), Y5    // posterior
 	VPXOR (R11)(DX*1), Y5, Y6
 	VMOVDQU Y6, (R11)(DX*1)    // psgn ^= posterior
 	VPSUBSW (SI)(DX*1), Y5, Y0 // t = sat(posterior - r)
-	VMOVDQU Y0, (DI)(DX*1)
+	VMOVDQU Y0, (DI)(DX*1)     // x = t
 	VPXOR (R10)(DX*1), Y0, Y1
 	VMOVDQU Y1, (R10)(DX*1)    // sgn ^= t
 	VPABSW Y0, Y0
@@ -315,23 +316,29 @@ mqdone:
 	VZEROUPPER
 	RET
 
-// func updateQAVX2(x, r, m1, m2 *int16, k1, sgn *uint16, n int, k uint16)
-TEXT ·updateQAVX2(SB), NOSPLIT, $0-58
-	MOVQ x+0(FP), DI
-	MOVQ r+8(FP), SI
-	MOVQ m1+16(FP), R8
-	MOVQ m2+24(FP), R9
-	MOVQ k1+32(FP), R10
-	MOVQ sgn+40(FP), R11
-	MOVQ n+48(FP), CX
-	MOVWLZX k+56(FP), AX
+// func updateQAVX2(l *int16, z int, x, r, m1, m2 *int16, k1, sgn *uint16, n int, k uint16)
+// Chunks from last to first; each result goes to l, l+z and l+2z lanes.
+TEXT ·updateQAVX2(SB), NOSPLIT, $0-74
+	MOVQ l+0(FP), R12
+	MOVQ z+8(FP), R13
+	SHLQ $1, R13               // z in bytes
+	MOVQ x+16(FP), DI
+	MOVQ r+24(FP), SI
+	MOVQ m1+32(FP), R8
+	MOVQ m2+40(FP), R9
+	MOVQ k1+48(FP), R10
+	MOVQ sgn+56(FP), R11
+	MOVQ n+64(FP), CX
+	MOVWLZX k+72(FP), AX
 	VMOVD AX, X15
 	VPBROADCASTW X15, Y15      // edge index k
 	MOVL $31, AX
 	VMOVD AX, X14
 	VPBROADCASTW X14, Y14      // keyMask
 	VPXOR Y12, Y12, Y12        // zero
-	XORQ DX, DX
+	LEAQ -32(CX)(CX*1), DX     // byte offset of the last chunk
+	LEAQ (R12)(R13*1), BX      // copy B
+	LEAQ (BX)(R13*1), R14      // copy C
 uqloop:
 	VMOVDQU (R10)(DX*1), Y0
 	VPXOR Y15, Y0, Y0
@@ -346,11 +353,12 @@ uqloop:
 	VPXOR Y7, Y5, Y5
 	VPSUBW Y7, Y5, Y5          // v = ±magnitude
 	VMOVDQU Y5, (SI)(DX*1)     // r = v
-	VPADDSW Y5, Y6, Y6
-	VMOVDQU Y6, (DI)(DX*1)     // x = sat(t + v)
-	ADDQ $32, DX
-	SUBQ $16, CX
-	JGT uqloop
+	VPADDSW Y5, Y6, Y6         // posterior = sat(t + v)
+	VMOVDQU Y6, (R12)(DX*1)
+	VMOVDQU Y6, (BX)(DX*1)
+	VMOVDQU Y6, (R14)(DX*1)
+	SUBQ $32, DX
+	JGE uqloop
 	VZEROUPPER
 	RET
 

@@ -27,16 +27,16 @@ const qLaneWidth = 16
 
 func initLanesQ(k1, k2, sgn, psgn []uint16) { initLanesQGo(k1, k2, sgn, psgn) }
 
-func extrinsicQ(x, r []int16, k1, k2, sgn, psgn []uint16, k uint16) {
-	extrinsicQGo(x, r, k1, k2, sgn, psgn, k)
+func extrinsicQ(x, l, r []int16, k1, k2, sgn, psgn []uint16, k uint16) {
+	extrinsicQGo(x, l, r, k1, k2, sgn, psgn, k)
 }
 
 func minMagsQ(m1, m2 []int16, k1, k2, psgn []uint16, mul, off uint16) uint16 {
 	return minMagsQGo(m1, m2, k1, k2, psgn, mul, off)
 }
 
-func updateQ(x, r, m1, m2 []int16, k1, sgn []uint16, k uint16) {
-	updateQGo(x, r, m1, m2, k1, sgn, k)
+func updateQ(l []int16, z int, x, r, m1, m2 []int16, k1, sgn []uint16, k uint16) {
+	updateQGo(l, z, x, r, m1, m2, k1, sgn, k)
 }
 
 func xorSignsQ(dst []uint16, l []int16) { xorSignsQGo(dst, l) }

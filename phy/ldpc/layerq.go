@@ -56,12 +56,13 @@ func initLanesQGo(k1, k2, sgn, psgn []uint16) {
 	clear(psgn)
 }
 
-// extrinsicQGo is extrinsicMinGo in fixed point: x = sat(x − r), keys
-// min(|t|, qMaxMag)<<keyBits | k, sign parities of t and of the posterior.
-func extrinsicQGo(x, r []int16, k1, k2, sgn, psgn []uint16, k uint16) {
+// extrinsicQGo is extrinsicMinGo in fixed point: it reads the posteriors
+// l, writes t = sat(l − r) to x, folds the keys min(|t|, qMaxMag)<<keyBits | k
+// into k1, k2 and the sign parities of t and of the posterior into sgn, psgn.
+func extrinsicQGo(x, l, r []int16, k1, k2, sgn, psgn []uint16, k uint16) {
 	n := len(x)
-	r, k1, k2, sgn, psgn = r[:n], k1[:n], k2[:n], sgn[:n], psgn[:n]
-	for i, p := range x {
+	l, r, k1, k2, sgn, psgn = l[:n], r[:n], k1[:n], k2[:n], sgn[:n], psgn[:n]
+	for i, p := range l {
 		v := satSub16(p, r[i])
 		x[i] = v
 		sgn[i] ^= uint16(v)
@@ -95,11 +96,16 @@ func minMagsQGo(m1, m2 []int16, k1, k2, psgn []uint16, mul, off uint16) uint16 {
 	return par
 }
 
-// updateQGo is updateMinGo in fixed point: r = ±(m1 or m2), x = sat(t + r).
-func updateQGo(x, r, m1, m2 []int16, k1, sgn []uint16, k uint16) {
+// updateQGo is updateMinGo in fixed point: r = ±(m1 or m2) and the new
+// posterior sat(t + r) (t from x) written to the three copies of the
+// column, l[i], l[z+i] and l[2z+i] (see layerQ), lanes from last to first
+// so that the real lanes overwrite what padding lanes spilled.
+func updateQGo(l []int16, z int, x, r, m1, m2 []int16, k1, sgn []uint16, k uint16) {
 	n := len(x)
+	l = l[:2*z+n]
 	r, m1, m2, k1, sgn = r[:n], m1[:n], m2[:n], k1[:n], sgn[:n]
-	for i, t := range x {
+	for i := n - 1; i >= 0; i-- {
+		t := x[i]
 		mag := m1[i]
 		if (k1[i]^k)&keyMask == 0 {
 			mag = m2[i]
@@ -107,34 +113,32 @@ func updateQGo(x, r, m1, m2 []int16, k1, sgn []uint16, k uint16) {
 		s := int16(uint16(t)^sgn[i]) >> 15 // 0 or −1
 		v := mag ^ s - s
 		r[i] = v
-		x[i] = satAdd16(t, v)
+		p := satAdd16(t, v)
+		l[i], l[z+i], l[2*z+i] = p, p, p
 	}
 }
 
-// layerQ is layer for the fixed-point min-sum decoder.
+// layerQ is layer for the fixed-point min-sum decoder. Each column j of
+// the posteriors is stored three times in a row, A|B|C, plus zp lanes of
+// spill room D (stride 3Z+zp): lane i of an edge with shift s reads
+// B|C at offset Z+s+i, a contiguous run, so no gather copy is needed; the
+// update writes each lane to all three copies (offsets s, Z+s, 2Z+s), which
+// keeps B and C exact for every shift. A is write-only spill room.
 func (d *Decoder) layerQ(m int) bool {
 	c, q := d.c, d.q
-	z, zp := c.z, q.zp
+	z, zp, st := c.z, q.zp, q.stride
 	r := &c.rows[m]
 	off := d.rowOff[m] * zp
 	initLanesQ(q.k1, q.k2, q.sgn, q.psgn)
 	for k, col := range r.cols {
-		s := int(r.shifts[k])
-		base := int(col) * z
-		x := q.x[k*zp : (k+1)*zp]
-		copy(x[:z-s], q.l[base+s:base+z])
-		copy(x[z-s:z], q.l[base:base+s])
-		clear(x[z:])
-		extrinsicQ(x, q.r[off+k*zp:off+(k+1)*zp], q.k1, q.k2, q.sgn, q.psgn, uint16(k))
+		p := int(col)*st + z + int(r.shifts[k])
+		extrinsicQ(q.x[k*zp:(k+1)*zp], q.l[p:p+zp], q.r[off+k*zp:off+(k+1)*zp], q.k1, q.k2, q.sgn, q.psgn, uint16(k))
 	}
+	clear(q.psgn[z:]) // padding lanes are not checks
 	par := minMagsQ(q.m1, q.m2, q.k1, q.k2, q.psgn, q.mul, q.off)
 	for k, col := range r.cols {
-		s := int(r.shifts[k])
-		base := int(col) * z
-		x := q.x[k*zp : (k+1)*zp]
-		updateQ(x, q.r[off+k*zp:off+(k+1)*zp], q.m1, q.m2, q.k1, q.sgn, uint16(k))
-		copy(q.l[base+s:base+z], x[:z-s])
-		copy(q.l[base:base+s], x[z-s:z])
+		p := int(col)*st + int(r.shifts[k])
+		updateQ(q.l[p:p+2*z+zp], z, q.x[k*zp:(k+1)*zp], q.r[off+k*zp:off+(k+1)*zp], q.m1, q.m2, q.k1, q.sgn, uint16(k))
 	}
 	return par&(1<<15) == 0
 }
@@ -142,7 +146,8 @@ func (d *Decoder) layerQ(m int) bool {
 // qstate is the fixed-point decoder's scratch.
 type qstate struct {
 	zp       int     // Z rounded up to qLaneWidth
-	l        []int16 // posteriors
+	stride   int     // 3Z + zp: one column of l (see layerQ)
+	l        []int16 // posteriors, three copies per column
 	r        []int16 // check messages, edges·zp
 	x        []int16 // gathered posteriors / extrinsics, maxDeg·zp
 	m1, m2   []int16
@@ -154,8 +159,9 @@ type qstate struct {
 
 func newQState(c *Code, edges, maxDeg int, cfg DecoderConfig) *qstate {
 	zp := (c.z + qLaneWidth - 1) / qLaneWidth * qLaneWidth
+	st := 3*c.z + zp
 	q := &qstate{
-		zp: zp, l: make([]int16, c.nh), r: make([]int16, edges*zp), x: make([]int16, maxDeg*zp),
+		zp: zp, stride: st, l: make([]int16, c.d.cols*st), r: make([]int16, edges*zp), x: make([]int16, maxDeg*zp),
 		m1: make([]int16, zp), m2: make([]int16, zp),
 		k1: make([]uint16, zp), k2: make([]uint16, zp), sgn: make([]uint16, zp), psgn: make([]uint16, zp),
 	}
@@ -174,11 +180,17 @@ func newQState(c *Code, edges, maxDeg int, cfg DecoderConfig) *qstate {
 func (d *Decoder) decodeQ(dst []byte, llr []float32, nrows int) Result {
 	c, q := d.c, d.q
 	// Columns beyond nrows+kb are never read.
-	for i, v := range llr[:(nrows+c.d.kb)*c.z] {
-		q.l[i] = quantize(v)
-	}
-	for i := c.kInfo; i < c.kFull; i++ {
-		q.l[i] = qFiller
+	z, st := c.z, q.stride
+	for j := range nrows + c.d.kb {
+		col := q.l[j*st : j*st+3*z]
+		for i, v := range llr[j*z : (j+1)*z] {
+			col[i] = quantize(v)
+		}
+		for i := max(c.kInfo-j*z, 0); i < min(c.kFull-j*z, z); i++ {
+			col[i] = qFiller
+		}
+		copy(col[z:2*z], col[:z])
+		copy(col[2*z:], col[:z])
 	}
 	clear(q.r[:d.rowOff[nrows]*q.zp])
 	res := Result{}
@@ -199,7 +211,7 @@ func (d *Decoder) decodeQ(dst []byte, llr []float32, nrows int) Result {
 		res.Converged = d.syndromeQ(nrows)
 	}
 	for i := range dst {
-		dst[i] = byte(uint16(q.l[i]) >> 15)
+		dst[i] = byte(uint16(q.l[i/z*st+z+i%z]) >> 15)
 	}
 	return res
 }
@@ -213,10 +225,8 @@ func (d *Decoder) syndromeQ(nrows int) bool {
 		clear(par)
 		r := &c.rows[m]
 		for k, col := range r.cols {
-			s := int(r.shifts[k])
-			base := int(col) * z
-			xorSignsQ(par[:z-s], q.l[base+s:base+z])
-			xorSignsQ(par[z-s:], q.l[base:base+s])
+			p := int(col)*q.stride + z + int(r.shifts[k])
+			xorSignsQ(par, q.l[p:p+z])
 		}
 		for _, p := range par {
 			if p&(1<<15) != 0 {
