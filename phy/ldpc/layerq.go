@@ -22,11 +22,10 @@ func quantize(v float32) int16 {
 		return 0
 	}
 	x := min(max(v*qScale, -qLaneMax), qLaneMax)
-	// Round half away from zero; the conversion truncates toward zero.
-	if x < 0 {
-		return int16(x - 0.5)
-	}
-	return int16(x + 0.5)
+	// Round half away from zero (the conversion truncates toward zero):
+	// add ±0.5 with the sign of x, without a branch.
+	half := math.Float32frombits(0x3f000000 | math.Float32bits(x)&signBit)
+	return int16(x + half)
 }
 
 // satAdd16 and satSub16 are the saturating int16 add and subtract of
@@ -210,8 +209,12 @@ func (d *Decoder) decodeQ(dst []byte, llr []float32, nrows int) Result {
 	if d.cfg.NoEarlyStop {
 		res.Converged = d.syndromeQ(nrows)
 	}
-	for i := range dst {
-		dst[i] = byte(uint16(q.l[i/z*st+z+i%z]) >> 15)
+	for j := 0; j*z < len(dst); j++ {
+		col := q.l[j*st+z : j*st+2*z]
+		out := dst[j*z : min((j+1)*z, len(dst))]
+		for i := range out {
+			out[i] = byte(uint16(col[i]) >> 15)
+		}
 	}
 	return res
 }
