@@ -152,6 +152,17 @@ func TestBurstLayout(t *testing.T) {
 			t.Fatalf("symbol %d: %v want %v", i, got[i], data[i])
 		}
 	}
+	// A header read: the first 4 symbols with the total unknown use only
+	// the pilot after the first complete block.
+	hdr, err := s.Symbols(nil, b[:s.dataPos(3)+1], d, 4, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range hdr {
+		if cmplx.Abs(complex128(hdr[i]-data[i])) > 1e-4 {
+			t.Fatalf("header symbol %d: %v want %v", i, hdr[i], data[i])
+		}
+	}
 	if _, err := s.Symbols(nil, b[:len(b)-1], d, len(data), len(data)); !errors.Is(err, ErrShort) {
 		t.Fatalf("cut burst: %v", err)
 	}
