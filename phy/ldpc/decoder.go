@@ -99,7 +99,8 @@ type Stats struct {
 
 // Decoder is a layered (row-by-row) belief-propagation decoder on LLRs with
 // early termination. LLRs follow L = ln(P(b=0)/P(b=1)): positive means 0.
-// It holds scratch space; use Clone for one Decoder per goroutine.
+// Min-sum variants run in 16-bit fixed point unless DecoderConfig.Float is
+// set. It holds scratch space; use Clone for one Decoder per goroutine.
 type Decoder struct {
 	c      *Code
 	cfg    DecoderConfig

@@ -45,8 +45,14 @@
 // # Performance
 //
 // The decoder processes the Z lifted rows of a base-graph row as lanes of
-// contiguous float32 vectors. On amd64 with AVX2 the lane kernels are
-// assembly (kernels_amd64.s), checked bit for bit against their Go twins in
-// layer.go; elsewhere the Go kernels run. Rows whose degree-1 extension
-// column was never transmitted are skipped (they carry no information).
+// contiguous vectors. The min-sum variants run in 16-bit fixed point by
+// default (LLR step 1/8, saturating; layerq.go), with each column of
+// posteriors stored three times so that every cyclic shift is a contiguous
+// run; DecoderConfig.Float selects the float32 path, and SumProduct is always
+// float32. On amd64 with AVX2 the lane kernels are assembly
+// (kernels_amd64.s), each checked bit for bit against its Go twin;
+// elsewhere the Go kernels run. Rows whose degree-1 extension column was
+// never transmitted are skipped (they carry no information), and the
+// syndrome for early termination is computed on the fly per layer and
+// confirmed exactly only when few rows failed.
 package ldpc
