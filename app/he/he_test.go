@@ -160,3 +160,50 @@ func TestBatchMatchesPlaintext(t *testing.T) {
 		t.Errorf("arg-max agreement %d/%d < 99.9%%", a.agree, a.n)
 	}
 }
+
+// TestFullMNIST is the correctness criterion: on the full 10k MNIST
+// test set at the default parameters (3 batch-major batches), HE logits vs
+// plaintext logits under the same noise realisation (Es/N0 = 10 dB): max abs
+// error ≤ 1e-3 of the logit range and arg-max agreement ≥ 99.9%.
+func TestFullMNIST(t *testing.T) {
+	if testing.Short() {
+		t.Skip("full 10k MNIST at N = 2^13 skipped in -short")
+	}
+	w, ds := testModel(t)
+	p := MustParams(PresetLogN13)
+	a := runBatches(t, p, w, ds, ds.Len(), KeyConfig{}, 0.1)
+	t.Logf("MNIST 10k: agreement %d/%d, accuracy HE %.4f plaintext %.4f, max abs logit error %.3g = %.3g of range [%.2f, %.2f]",
+		a.agree, a.n, float64(a.correctHE)/float64(a.n), float64(a.correctPlain)/float64(a.n), a.maxErr, a.relErr(), a.lo, a.hi)
+	if a.n != 10000 {
+		t.Fatalf("evaluated %d images", a.n)
+	}
+	if a.relErr() > 1e-3 {
+		t.Errorf("max abs logit error is %.3g of the range, want <= 1e-3", a.relErr())
+	}
+	if float64(a.agree) < 0.999*float64(a.n) {
+		t.Errorf("arg-max agreement %d/%d < 99.9%%", a.agree, a.n)
+	}
+}
+
+// TestKeyRotation: rotating keys every K batches changes neither the
+// decisions nor the accuracy.
+func TestKeyRotation(t *testing.T) {
+	w, ds := testModel(t)
+	p := MustParams(testInsecureLogN10)
+	n := 4 * p.Slots()
+	if testing.Short() {
+		n = 2 * p.Slots()
+	}
+	var ref agreement
+	for _, k := range []int{0, 1, 10} {
+		a := runBatches(t, p, w, ds, n, KeyConfig{RotateEvery: k}, 0.1)
+		t.Logf("K=%d: accuracy %.4f, agreement %d/%d, rel err %.3g", k, float64(a.correctHE)/float64(a.n), a.agree, a.n, a.relErr())
+		if k == 0 {
+			ref = a
+			continue
+		}
+		if a.correctHE != ref.correctHE || a.agree != ref.agree {
+			t.Errorf("K=%d: %d correct, %d agreeing; K=0: %d, %d", k, a.correctHE, a.agree, ref.correctHE, ref.agree)
+		}
+	}
+}
