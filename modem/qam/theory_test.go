@@ -83,7 +83,7 @@ func TestTheoryBERKnownValues(t *testing.T) {
 // TestTheoryBERRayleighMatchesIntegral averages the numeric AWGN BER over an
 // exponential SNR distribution (substituting γ = −γ̄·ln u, midpoint rule).
 func TestTheoryBERRayleighMatchesIntegral(t *testing.T) {
-	// The midpoint rule's error at n = 20000 is below 1e-4 relative here;
+	// The midpoint rule's error at n = 20000 is about 1e-4 relative here;
 	// 4000 points would already reach 3e-3 at 25 dB, so n is not shrunk.
 	const n = 20000
 	for _, s := range []Scheme{QPSK, QAM16, QAM64} {
