@@ -26,8 +26,11 @@ type Config struct {
 	Datasets func(source.Name) (*source.Dataset, error)
 	// Eve configures the eavesdroppers of "<model>+eve" points.
 	Eve EveConfig
+	// Classical configures Model 1, the classical secure link (classical.go).
+	Classical ClassicalConfig
 
-	eves *eves // trained eavesdroppers, shared by the workers
+	eves      *eves            // trained eavesdroppers, shared by the workers
+	classical *classicalShared // Model 1 payload cache and oracle choices
 }
 
 // NewFactory returns the sim.Factory whose evaluators run the points of a
@@ -40,6 +43,7 @@ func NewFactory(cfg Config) sim.Factory {
 		cfg.Datasets = source.LoadTest
 	}
 	cfg.eves = &eves{cfg: cfg.Eve, models: cfg.Models}
+	cfg.classical = newClassicalShared()
 	return func(int) (sim.Evaluator, error) {
 		return &evaluator{cfg: cfg, models: map[modelKey]*jscc.Model{}, heModels: map[*jscc.Model]*heLink{}}, nil
 	}
@@ -72,6 +76,7 @@ type evaluator struct {
 	imgs, noise64        []float64
 	labels               []uint8
 	eveNets              map[nn.Layer]nn.Layer // per-worker clones
+	model1               *classicalWorker
 }
 
 func (e *evaluator) model(dataset string, model string, snr units.DB) (*jscc.Model, error) {
@@ -116,6 +121,9 @@ func (e *evaluator) Eval(ctx context.Context, u sim.Unit) (sim.Counts, error) {
 		return e.evalEve(ctx, u, ds, target, ch)
 	}
 	snr := units.DB(u.Point.SNR)
+	if u.Point.Model == Model1 {
+		return e.classical(ctx, u, ds, ch, snr)
+	}
 	m, err := e.model(string(name), u.Point.Model, snr)
 	if err != nil {
 		return sim.Counts{}, err

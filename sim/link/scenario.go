@@ -75,9 +75,6 @@ func (s Scenario) Sweep() (sim.Sweep, error) {
 			if err != nil {
 				return sim.Sweep{}, err
 			}
-			if m == Model1 {
-				return sim.Sweep{}, fmt.Errorf("link: model 1 (the classical link) is not available in sweeps yet")
-			}
 			for _, cs := range s.Channels {
 				ch, err := ParseChannel(cs)
 				if err != nil {
