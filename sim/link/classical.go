@@ -227,10 +227,10 @@ func (c ClassicalConfig) layout(m MCS) classicalLayout {
 // classicalShared is the state the workers of one factory share: source
 // payloads and clean classifications per image, codecs and oracle choices.
 type classicalShared struct {
-	mu      sync.Mutex
-	sets    map[payloadKey]*payloadSet
-	codecs  map[int]*codec.Codec
-	oracle  map[oracleKey]*oracleChoice
+	mu     sync.Mutex
+	sets   map[payloadKey]*payloadSet
+	codecs map[int]*codec.Codec
+	oracle map[oracleKey]*oracleChoice
 }
 
 type payloadKey struct {
