@@ -268,3 +268,40 @@ func TestZeroAllocs(t *testing.T) {
 		t.Errorf("%v allocations per frame, want 0", a)
 	}
 }
+
+// TestMMSEIsShrunkZF: per subcarrier the MMSE output is the ZF output times
+// |H|²/(|H|²+n0), and its noise output is the MSE n0/(|H|²+n0).
+func TestMMSEIsShrunkZF(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	h := make([]complex64, 64)
+	for i := range h {
+		h[i] = complex(float32(r.NormFloat64()), float32(r.NormFloat64()))
+	}
+	gz, _ := New(Config{FFTSize: 64})
+	gm, _ := New(Config{FFTSize: 64, Equalizer: MMSE})
+	x := randomQPSK(r, 3*gz.DataCarriers())
+	tx, _ := gz.Modulator().Modulate(nil, x)
+	y := randomComplex(r, len(tx)) // any received signal will do
+	for i := range y {
+		y[i] = tx[i] + 0.3*y[i]
+	}
+	dz, dm := gz.Demodulator(), gm.Demodulator()
+	dz.N0, dm.N0 = 0.4, 0.4
+	dz.SetCSI(h)
+	dm.SetCSI(h)
+	zf, _, _ := dz.DemodulateCSI(nil, nil, y)
+	mm, nv, _ := dm.DemodulateCSI(nil, nil, y)
+	n0 := gz.SubcarrierN0(0.4)
+	bins := gz.DataBins()
+	for i := range mm {
+		hb := h[bins[i%len(bins)]]
+		hh := float64(real(hb)*real(hb) + imag(hb)*imag(hb))
+		want := complex128(zf[i]) * complex(hh/(hh+n0), 0)
+		if d := complex128(mm[i]) - want; math.Hypot(real(d), imag(d)) > 1e-4*(1+math.Hypot(real(want), imag(want))) {
+			t.Fatalf("symbol %d: MMSE %v, want %v", i, mm[i], want)
+		}
+		if math.Abs(float64(nv[i])-n0/(hh+n0)) > 1e-5 {
+			t.Fatalf("symbol %d: MSE %v, want %v", i, nv[i], n0/(hh+n0))
+		}
+	}
+}
