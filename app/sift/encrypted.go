@@ -103,6 +103,10 @@ type HEStats struct {
 	Decryptions int                `json:"decryptions"`
 	HomOps      int64              `json:"homomorphic_mulmods"` // multiplications modulo n², squarings included
 	Seconds     map[string]float64 `json:"seconds"`             // wall time per stage
+	// CPUSeconds is the process CPU time per stage (user+system, all
+	// threads): independent of other load on a shared machine, and the
+	// wall time on c idle cores is at least CPUSeconds/c.
+	CPUSeconds map[string]float64 `json:"cpu_seconds"`
 }
 
 // heRun carries the state of one encrypted run.
@@ -488,17 +492,18 @@ func (d *Detector) EncryptedPyramid(ctx context.Context, sk *paillier.PrivateKey
 		return nil, err
 	}
 	pk := sk.Public()
-	res := &HEResult{Stats: HEStats{Seconds: map[string]float64{}}}
-	t0 := time.Now()
+	res := &HEResult{Stats: HEStats{Seconds: map[string]float64{}, CPUSeconds: map[string]float64{}}}
+	t0, c0 := time.Now(), processCPU()
 	planes, packs, err := EncryptImage(ctx, pk, img, n, opt)
 	if err != nil {
 		return nil, err
 	}
 	res.Stats.Seconds[StageEncrypt] = time.Since(t0).Seconds()
+	res.Stats.CPUSeconds[StageEncrypt] = processCPU() - c0
 	res.Stats.Packings = packs
 	geo := layout(img.W, img.H, n)
 	var ops atomic.Int64
-	t0 = time.Now()
+	t0, c0 = time.Now(), processCPU()
 	eos := make([]*EncryptedOctave, n)
 	for o := range n {
 		res.Stats.Encryptions += packs[o].Cells
@@ -507,8 +512,9 @@ func (d *Detector) EncryptedPyramid(ctx context.Context, sk *paillier.PrivateKey
 		}
 	}
 	res.Stats.Seconds[StageDoG] = time.Since(t0).Seconds()
+	res.Stats.CPUSeconds[StageDoG] = processCPU() - c0
 	res.Stats.HomOps = ops.Load()
-	t0 = time.Now()
+	t0, c0 = time.Now(), processCPU()
 	layers := func(o int) int { // images decrypted for octave o
 		if o == 0 {
 			return Levels // L_0 and the five DoG images
@@ -536,6 +542,7 @@ func (d *Detector) EncryptedPyramid(ctx context.Context, sk *paillier.PrivateKey
 		res.Stats.Decryptions += layers(o) * len(eos[o].L0.c)
 	}
 	res.Stats.Seconds[StageDecrypt] = time.Since(t0).Seconds()
+	res.Stats.CPUSeconds[StageDecrypt] = processCPU() - c0
 	res.Pyramid = pyramidFromInt(res.octs)
 	return res, nil
 }

@@ -117,9 +117,10 @@ func (d *Detector) RunFig2(ctx context.Context, sk *paillier.PrivateKey, img *Gr
 	if err != nil {
 		return nil, err
 	}
-	t1 := time.Now()
+	t1, c1 := time.Now(), processCPU()
 	res.Encrypted = d.DetectPyramid(he.Pyramid)
 	he.Stats.Seconds[StageDetect] = time.Since(t1).Seconds()
+	he.Stats.CPUSeconds[StageDetect] = processCPU() - c1
 	m.EndToEndSeconds = time.Since(t0).Seconds()
 	m.HE = he.Stats
 	m.DoGExact = pyramidsEqual(plain, he.Pyramid)
