@@ -102,13 +102,7 @@ const qLaneWidth = 16
 func initLanesQAVX2(k1, k2, sgn, psgn *uint16, n int)
 
 //go:noescape
-func extrinsicQAVX2(x, l, r *int16, k1, k2, sgn, psgn *uint16, n int, k uint16)
-
-//go:noescape
 func minMagsQAVX2(m1, m2 *int16, k1, k2, psgn *uint16, n int, mul, off uint16) uint16
-
-//go:noescape
-func updateQAVX2(l *int16, z int, x, r, m1, m2 *int16, k1, sgn *uint16, n int, k uint16)
 
 // The fixed-point kernels take the vector path for lengths that are a
 // positive multiple of qLaneWidth (always so in the decoder).
@@ -122,30 +116,12 @@ func initLanesQ(k1, k2, sgn, psgn []uint16) {
 	initLanesQGo(k1, k2, sgn, psgn)
 }
 
-func extrinsicQ(x, l, r []int16, k1, k2, sgn, psgn []uint16, k uint16) {
-	n := len(x)
-	if useAVX2 && n > 0 && n%qLaneWidth == 0 && len(l) >= n && len(r) >= n && len(k1) >= n && len(k2) >= n && len(sgn) >= n && len(psgn) >= n {
-		extrinsicQAVX2(&x[0], &l[0], &r[0], &k1[0], &k2[0], &sgn[0], &psgn[0], n, k)
-		return
-	}
-	extrinsicQGo(x, l, r, k1, k2, sgn, psgn, k)
-}
-
 func minMagsQ(m1, m2 []int16, k1, k2, psgn []uint16, mul, off uint16) uint16 {
 	n := len(m1)
 	if useAVX2 && n > 0 && n%qLaneWidth == 0 && len(m2) >= n && len(k1) >= n && len(k2) >= n && len(psgn) >= n {
 		return minMagsQAVX2(&m1[0], &m2[0], &k1[0], &k2[0], &psgn[0], n, mul, off)
 	}
 	return minMagsQGo(m1, m2, k1, k2, psgn, mul, off)
-}
-
-func updateQ(l []int16, z int, x, r, m1, m2 []int16, k1, sgn []uint16, k uint16) {
-	n := len(x)
-	if useAVX2 && n > 0 && n%qLaneWidth == 0 && z > 0 && len(l) >= 2*z+n && len(r) >= n && len(m1) >= n && len(m2) >= n && len(k1) >= n && len(sgn) >= n {
-		updateQAVX2(&l[0], z, &x[0], &r[0], &m1[0], &m2[0], &k1[0], &sgn[0], n, k)
-		return
-	}
-	updateQGo(l, z, x, r, m1, m2, k1, sgn, k)
 }
 
 //go:noescape
@@ -162,4 +138,42 @@ func xorSignsQ(dst []uint16, l []int16) {
 		v = 0
 	}
 	xorSignsQGo(dst[v:], l[v:])
+}
+
+//go:noescape
+func extrinsicRowQAVX2(x, l, r *int16, k1, k2, sgn, psgn *uint16, zpb int, offs *int32, deg int)
+
+//go:noescape
+func updateRowQAVX2(l *int16, zb int, x, r, m1, m2 *int16, k1, sgn *uint16, zpb int, offs *int32, deg int)
+
+// rowQOK checks that a row's offsets keep every vector access of the row
+// kernels inside q's slices (the kernels index with them unchecked).
+func rowQOK(q *qstate, r []int16, offs []int32, span int) bool {
+	zp, deg := q.zp, len(offs)
+	if deg == 0 || zp%qLaneWidth != 0 || len(r) < deg*zp || len(q.x) < deg*zp ||
+		len(q.k1) < zp || len(q.k2) < zp || len(q.sgn) < zp || len(q.psgn) < zp || len(q.m1) < zp || len(q.m2) < zp {
+		return false
+	}
+	for _, o := range offs {
+		if o < 0 || int(o)+span > len(q.l) {
+			return false
+		}
+	}
+	return true
+}
+
+func extrinsicRowQ(q *qstate, r []int16, offs []int32) {
+	if useAVX2 && rowQOK(q, r, offs, q.zp) {
+		extrinsicRowQAVX2(&q.x[0], &q.l[0], &r[0], &q.k1[0], &q.k2[0], &q.sgn[0], &q.psgn[0], 2*q.zp, &offs[0], len(offs))
+		return
+	}
+	extrinsicRowQGo(q, r, offs)
+}
+
+func updateRowQ(q *qstate, z int, r []int16, offs []int32) {
+	if useAVX2 && z > 0 && rowQOK(q, r, offs, 2*z+q.zp) {
+		updateRowQAVX2(&q.l[0], 2*z, &q.x[0], &r[0], &q.m1[0], &q.m2[0], &q.k1[0], &q.sgn[0], 2*q.zp, &offs[0], len(offs))
+		return
+	}
+	updateRowQGo(q, z, r, offs)
 }

@@ -214,47 +214,6 @@ iqloop:
 	VZEROUPPER
 	RET
 
-// func extrinsicQAVX2(x, l, r *int16, k1, k2, sgn, psgn *uint16, n int, k uint16)
-TEXT ·extrinsicQAVX2(SB), NOSPLIT, $0-66
-	MOVQ x+0(FP), DI
-	MOVQ l+8(FP), R12
-	MOVQ r+16(FP), SI
-	MOVQ k1+24(FP), R8
-	MOVQ k2+32(FP), R9
-	MOVQ sgn+40(FP), R10
-	MOVQ psgn+48(FP), R11
-	MOVQ n+56(FP), CX
-	MOVWLZX k+64(FP), AX
-	VMOVD AX, X15
-	VPBROADCASTW X15, Y15      // edge index k
-	MOVL $2047, AX
-	VMOVD AX, X14
-	VPBROADCASTW X14, Y14      // qMaxMag
-	XORQ DX, DX
-eqloop:
-	VMOVDQU (R12)(DX*1), Y5    // posterior
-	VPXOR (R11)(DX*1), Y5, Y6
-	VMOVDQU Y6, (R11)(DX*1)    // psgn ^= posterior
-	VPSUBSW (SI)(DX*1), Y5, Y0 // t = sat(posterior - r)
-	VMOVDQU Y0, (DI)(DX*1)     // x = t
-	VPXOR (R10)(DX*1), Y0, Y1
-	VMOVDQU Y1, (R10)(DX*1)    // sgn ^= t
-	VPABSW Y0, Y0
-	VPMINUW Y14, Y0, Y0
-	VPSLLW $5, Y0, Y0
-	VPOR Y15, Y0, Y0           // key
-	VMOVDQU (R8)(DX*1), Y2
-	VPMINUW Y0, Y2, Y3
-	VPMAXUW Y0, Y2, Y4
-	VMOVDQU Y3, (R8)(DX*1)
-	VPMINUW (R9)(DX*1), Y4, Y4
-	VMOVDQU Y4, (R9)(DX*1)
-	ADDQ $32, DX
-	SUBQ $16, CX
-	JGT eqloop
-	VZEROUPPER
-	RET
-
 // func minMagsQAVX2(m1, m2 *int16, k1, k2, psgn *uint16, n int, mul, off uint16) uint16
 TEXT ·minMagsQAVX2(SB), NOSPLIT, $0-58
 	MOVQ m1+0(FP), DI
@@ -316,52 +275,6 @@ mqdone:
 	VZEROUPPER
 	RET
 
-// func updateQAVX2(l *int16, z int, x, r, m1, m2 *int16, k1, sgn *uint16, n int, k uint16)
-// Chunks from last to first; each result goes to l, l+z and l+2z lanes.
-TEXT ·updateQAVX2(SB), NOSPLIT, $0-74
-	MOVQ l+0(FP), R12
-	MOVQ z+8(FP), R13
-	SHLQ $1, R13               // z in bytes
-	MOVQ x+16(FP), DI
-	MOVQ r+24(FP), SI
-	MOVQ m1+32(FP), R8
-	MOVQ m2+40(FP), R9
-	MOVQ k1+48(FP), R10
-	MOVQ sgn+56(FP), R11
-	MOVQ n+64(FP), CX
-	MOVWLZX k+72(FP), AX
-	VMOVD AX, X15
-	VPBROADCASTW X15, Y15      // edge index k
-	MOVL $31, AX
-	VMOVD AX, X14
-	VPBROADCASTW X14, Y14      // keyMask
-	VPXOR Y12, Y12, Y12        // zero
-	LEAQ -32(CX)(CX*1), DX     // byte offset of the last chunk
-	LEAQ (R12)(R13*1), BX      // copy B
-	LEAQ (BX)(R13*1), R14      // copy C
-uqloop:
-	VMOVDQU (R10)(DX*1), Y0
-	VPXOR Y15, Y0, Y0
-	VPAND Y14, Y0, Y0
-	VPCMPEQW Y12, Y0, Y0       // mask: edge k holds the lane minimum
-	VPANDN (R8)(DX*1), Y0, Y4  // m1 &^ mask
-	VPAND (R9)(DX*1), Y0, Y5   // m2 & mask
-	VPOR Y4, Y5, Y5            // magnitude
-	VMOVDQU (DI)(DX*1), Y6     // t
-	VPXOR (R11)(DX*1), Y6, Y7
-	VPSRAW $15, Y7, Y7         // 0 or -1: sign of the message
-	VPXOR Y7, Y5, Y5
-	VPSUBW Y7, Y5, Y5          // v = ±magnitude
-	VMOVDQU Y5, (SI)(DX*1)     // r = v
-	VPADDSW Y5, Y6, Y6         // posterior = sat(t + v)
-	VMOVDQU Y6, (R12)(DX*1)
-	VMOVDQU Y6, (BX)(DX*1)
-	VMOVDQU Y6, (R14)(DX*1)
-	SUBQ $32, DX
-	JGE uqloop
-	VZEROUPPER
-	RET
-
 // func xorBitsQAVX2(dst *uint16, src *int16, n int)
 // dst[i] ^= src[i]; n is a positive multiple of 16.
 TEXT ·xorBitsQAVX2(SB), NOSPLIT, $0-24
@@ -376,5 +289,112 @@ xqloop:
 	ADDQ $32, DX
 	SUBQ $16, CX
 	JGT xqloop
+	VZEROUPPER
+	RET
+
+// Row kernels: the per-edge fixed-point kernels above, looped over the deg
+// edges of a base-graph row in one call. zpb = 2·zp is the lane-vector
+// size in bytes; offs[k] is edge k's start in l, in lanes.
+
+// func extrinsicRowQAVX2(x, l, r *int16, k1, k2, sgn, psgn *uint16, zpb int, offs *int32, deg int)
+TEXT ·extrinsicRowQAVX2(SB), NOSPLIT, $0-80
+	MOVQ x+0(FP), DI
+	MOVQ l+8(FP), R12
+	MOVQ r+16(FP), SI
+	MOVQ k1+24(FP), R8
+	MOVQ k2+32(FP), R9
+	MOVQ sgn+40(FP), R10
+	MOVQ psgn+48(FP), R11
+	MOVQ zpb+56(FP), R13
+	MOVQ offs+64(FP), R14
+	MOVL $2047, AX
+	VMOVD AX, X14
+	VPBROADCASTW X14, Y14      // qMaxMag
+	XORQ BX, BX                // edge index k
+erqedge:
+	MOVLQSX (R14)(BX*4), AX
+	LEAQ (R12)(AX*2), AX       // posteriors of edge k
+	VMOVD BX, X15
+	VPBROADCASTW X15, Y15
+	XORQ DX, DX
+erqloop:
+	VMOVDQU (AX)(DX*1), Y5     // posterior
+	VPXOR (R11)(DX*1), Y5, Y6
+	VMOVDQU Y6, (R11)(DX*1)    // psgn ^= posterior
+	VPSUBSW (SI)(DX*1), Y5, Y0 // t = sat(posterior - r)
+	VMOVDQU Y0, (DI)(DX*1)     // x = t
+	VPXOR (R10)(DX*1), Y0, Y1
+	VMOVDQU Y1, (R10)(DX*1)    // sgn ^= t
+	VPABSW Y0, Y0
+	VPMINUW Y14, Y0, Y0
+	VPSLLW $5, Y0, Y0
+	VPOR Y15, Y0, Y0           // key
+	VMOVDQU (R8)(DX*1), Y2
+	VPMINUW Y0, Y2, Y3
+	VPMAXUW Y0, Y2, Y4
+	VMOVDQU Y3, (R8)(DX*1)
+	VPMINUW (R9)(DX*1), Y4, Y4
+	VMOVDQU Y4, (R9)(DX*1)
+	ADDQ $32, DX
+	CMPQ DX, R13
+	JLT erqloop
+	ADDQ R13, DI
+	ADDQ R13, SI
+	INCQ BX
+	CMPQ BX, deg+72(FP)
+	JLT erqedge
+	VZEROUPPER
+	RET
+
+// func updateRowQAVX2(l *int16, zb int, x, r, m1, m2 *int16, k1, sgn *uint16, zpb int, offs *int32, deg int)
+// zb = 2·Z: the byte distance between the three copies of a column.
+TEXT ·updateRowQAVX2(SB), NOSPLIT, $0-88
+	MOVQ l+0(FP), R12
+	MOVQ zb+8(FP), R13
+	MOVQ x+16(FP), DI
+	MOVQ r+24(FP), SI
+	MOVQ m1+32(FP), R8
+	MOVQ m2+40(FP), R9
+	MOVQ k1+48(FP), R10
+	MOVQ sgn+56(FP), R11
+	MOVQ offs+72(FP), R14
+	MOVL $31, AX
+	VMOVD AX, X14
+	VPBROADCASTW X14, Y14      // keyMask
+	VPXOR Y12, Y12, Y12        // zero
+	XORQ BX, BX                // edge index k
+urqedge:
+	MOVLQSX (R14)(BX*4), AX
+	LEAQ (R12)(AX*2), AX       // copy A of edge k's run
+	VMOVD BX, X15
+	VPBROADCASTW X15, Y15
+	MOVQ zpb+64(FP), DX
+	SUBQ $32, DX               // last chunk first
+urqloop:
+	VMOVDQU (R10)(DX*1), Y0
+	VPXOR Y15, Y0, Y0
+	VPAND Y14, Y0, Y0
+	VPCMPEQW Y12, Y0, Y0       // mask: edge k holds the lane minimum
+	VPANDN (R8)(DX*1), Y0, Y4  // m1 &^ mask
+	VPAND (R9)(DX*1), Y0, Y5   // m2 & mask
+	VPOR Y4, Y5, Y5            // magnitude
+	VMOVDQU (DI)(DX*1), Y6     // t
+	VPXOR (R11)(DX*1), Y6, Y7
+	VPSRAW $15, Y7, Y7         // 0 or -1: sign of the message
+	VPXOR Y7, Y5, Y5
+	VPSUBW Y7, Y5, Y5          // v = ±magnitude
+	VMOVDQU Y5, (SI)(DX*1)     // r = v
+	VPADDSW Y5, Y6, Y6         // posterior = sat(t + v)
+	LEAQ (AX)(DX*1), CX
+	VMOVDQU Y6, (CX)
+	VMOVDQU Y6, (CX)(R13*1)
+	VMOVDQU Y6, (CX)(R13*2)
+	SUBQ $32, DX
+	JGE urqloop
+	ADDQ zpb+64(FP), DI
+	ADDQ zpb+64(FP), SI
+	INCQ BX
+	CMPQ BX, deg+80(FP)
+	JLT urqedge
 	VZEROUPPER
 	RET

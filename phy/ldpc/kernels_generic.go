@@ -27,16 +27,12 @@ const qLaneWidth = 16
 
 func initLanesQ(k1, k2, sgn, psgn []uint16) { initLanesQGo(k1, k2, sgn, psgn) }
 
-func extrinsicQ(x, l, r []int16, k1, k2, sgn, psgn []uint16, k uint16) {
-	extrinsicQGo(x, l, r, k1, k2, sgn, psgn, k)
-}
-
 func minMagsQ(m1, m2 []int16, k1, k2, psgn []uint16, mul, off uint16) uint16 {
 	return minMagsQGo(m1, m2, k1, k2, psgn, mul, off)
 }
 
-func updateQ(l []int16, z int, x, r, m1, m2 []int16, k1, sgn []uint16, k uint16) {
-	updateQGo(l, z, x, r, m1, m2, k1, sgn, k)
-}
-
 func xorSignsQ(dst []uint16, l []int16) { xorSignsQGo(dst, l) }
+
+func extrinsicRowQ(q *qstate, r []int16, offs []int32) { extrinsicRowQGo(q, r, offs) }
+
+func updateRowQ(q *qstate, z int, r []int16, offs []int32) { updateRowQGo(q, z, r, offs) }

@@ -116,7 +116,6 @@ func TestKernelsQVectorMatchGo(t *testing.T) {
 	}
 	for _, n := range []int{16, 112, 384} {
 		for k := uint16(0); k < 19; k += 6 {
-			x, r := r16(n), r16(n)
 			k1, k2, sgn, psgn := make([]uint16, n), make([]uint16, n), make([]uint16, n), make([]uint16, n)
 			withKernels(true, func() { initLanesQ(k1, k2, sgn, psgn) })
 			b1, b2, bs, bp := make([]uint16, n), make([]uint16, n), make([]uint16, n), make([]uint16, n)
@@ -124,38 +123,58 @@ func TestKernelsQVectorMatchGo(t *testing.T) {
 			if !slices.Equal(k1, b1) || !slices.Equal(k2, b2) || !slices.Equal(sgn, bs) || !slices.Equal(psgn, bp) {
 				t.Fatal("initLanesQ: vector and Go kernels differ")
 			}
-			for e := uint16(0); e <= k; e++ { // fold several edges
-				xa, xb := make([]int16, n), make([]int16, n)
-				withKernels(true, func() { extrinsicQ(xa, x, r, k1, k2, sgn, psgn, e) })
-				extrinsicQGo(xb, x, r, b1, b2, bs, bp, e)
-				if !slices.Equal(xa, xb) || !slices.Equal(k1, b1) || !slices.Equal(k2, b2) || !slices.Equal(sgn, bs) || !slices.Equal(psgn, bp) {
-					t.Fatalf("extrinsicQ n=%d edge %d: vector and Go kernels differ", n, e)
-				}
-				x = xa
-				r = r16(n)
-			}
 			for _, p := range [][2]uint16{{49152, 0}, {0, 4}, {0, 0}, {65535, 3}} {
 				m1a, m2a, m1b, m2b := make([]int16, n), make([]int16, n), make([]int16, n), make([]int16, n)
+				for i := range k1 { // keys as a row of edges leaves them
+					k1[i] = min(uint16(rng.Uint32()), 0xfffe)
+					k2[i] = max(k1[i], uint16(rng.Uint32()))
+					psgn[i] = uint16(rng.Uint32())
+				}
 				var pa, pb uint16
 				withKernels(true, func() { pa = minMagsQ(m1a, m2a, k1, k2, psgn, p[0], p[1]) })
 				pb = minMagsQGo(m1b, m2b, k1, k2, psgn, p[0], p[1])
 				if pa != pb || !slices.Equal(m1a, m1b) || !slices.Equal(m2a, m2b) {
 					t.Fatalf("minMagsQ n=%d mul=%d off=%d: vector and Go kernels differ", n, p[0], p[1])
 				}
-				// Column lengths z below n make the three copies' writes
-				// overlap (padding lanes spill into real ones): the final
-				// memory must still agree.
-				for _, z := range []int{n, n - 5, n / 2, 3, 1} {
-					ra, rb := make([]int16, n), make([]int16, n)
-					la, lb := r16(2*z+n), []int16(nil)
-					lb = slices.Clone(la)
-					withKernels(true, func() { updateQ(la, z, x, ra, m1a, m2a, k1, sgn, k) })
-					updateQGo(lb, z, x, rb, m1b, m2b, k1, sgn, k)
-					if !slices.Equal(la, lb) || !slices.Equal(ra, rb) {
-						t.Fatalf("updateQ n=%d z=%d k=%d: vector and Go kernels differ", n, z, k)
-					}
-				}
 			}
+		}
+	}
+	// The row kernels on a synthetic row: deg edges over columns of a
+	// three-copy posterior array, with column lengths z below the lane
+	// count (copies overlap and padding lanes spill) and above it.
+	for _, z := range []int{1, 3, 11, 16, 104} {
+		zp := (z + qLaneWidth - 1) / qLaneWidth * qLaneWidth
+		st := 3*z + zp
+		const deg, cols = 5, 7
+		mk := func() *qstate {
+			return &qstate{zp: zp, stride: st, l: make([]int16, cols*st), x: make([]int16, deg*zp),
+				m1: make([]int16, zp), m2: make([]int16, zp), k1: make([]uint16, zp), k2: make([]uint16, zp),
+				sgn: make([]uint16, zp), psgn: make([]uint16, zp)}
+		}
+		qa, qb := mk(), mk()
+		l := r16(cols * st)
+		copy(qa.l, l)
+		copy(qb.l, l)
+		var rd, wr []int32
+		for k := range deg {
+			w := (k+2)%cols*st + rng.IntN(z)
+			wr, rd = append(wr, int32(w)), append(rd, int32(w+z))
+		}
+		ra, rb := r16(deg*zp), []int16(nil)
+		rb = slices.Clone(ra)
+		withKernels(true, func() {
+			initLanesQ(qa.k1, qa.k2, qa.sgn, qa.psgn)
+			extrinsicRowQ(qa, ra, rd)
+			minMagsQ(qa.m1, qa.m2, qa.k1, qa.k2, qa.psgn, 49152, 0)
+			updateRowQ(qa, z, ra, wr)
+		})
+		initLanesQGo(qb.k1, qb.k2, qb.sgn, qb.psgn)
+		extrinsicRowQGo(qb, rb, rd)
+		minMagsQGo(qb.m1, qb.m2, qb.k1, qb.k2, qb.psgn, 49152, 0)
+		updateRowQGo(qb, z, rb, wr)
+		if !slices.Equal(qa.l, qb.l) || !slices.Equal(ra, rb) || !slices.Equal(qa.x, qb.x) ||
+			!slices.Equal(qa.k1, qb.k1) || !slices.Equal(qa.k2, qb.k2) || !slices.Equal(qa.sgn, qb.sgn) || !slices.Equal(qa.psgn, qb.psgn) {
+			t.Fatalf("row kernels z=%d: vector and Go differ", z)
 		}
 	}
 	for _, n := range []int{1, 15, 16, 17, 100} {

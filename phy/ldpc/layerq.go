@@ -122,24 +122,39 @@ func updateQGo(l []int16, z int, x, r, m1, m2 []int16, k1, sgn []uint16, k uint1
 // spill room D (stride 3Z+zp): lane i of an edge with shift s reads
 // B|C at offset Z+s+i, a contiguous run, so no gather copy is needed; the
 // update writes each lane to all three copies (offsets s, Z+s, 2Z+s), which
-// keeps B and C exact for every shift. A is write-only spill room.
+// keeps B and C exact for every shift. A is write-only spill room. The
+// per-row offsets are precomputed, and the vector path handles a whole row
+// per call.
 func (d *Decoder) layerQ(m int) bool {
 	c, q := d.c, d.q
-	z, zp, st := c.z, q.zp, q.stride
-	r := &c.rows[m]
-	off := d.rowOff[m] * zp
+	z, zp := c.z, q.zp
+	deg := len(c.rows[m].cols)
+	off := d.rowOff[m]
+	rs := q.r[off*zp : (off+deg)*zp]
 	initLanesQ(q.k1, q.k2, q.sgn, q.psgn)
-	for k, col := range r.cols {
-		p := int(col)*st + z + int(r.shifts[k])
-		extrinsicQ(q.x[k*zp:(k+1)*zp], q.l[p:p+zp], q.r[off+k*zp:off+(k+1)*zp], q.k1, q.k2, q.sgn, q.psgn, uint16(k))
-	}
+	extrinsicRowQ(q, rs, q.readOff[off:off+deg])
 	clear(q.psgn[z:]) // padding lanes are not checks
 	par := minMagsQ(q.m1, q.m2, q.k1, q.k2, q.psgn, q.mul, q.off)
-	for k, col := range r.cols {
-		p := int(col)*st + int(r.shifts[k])
-		updateQ(q.l[p:p+2*z+zp], z, q.x[k*zp:(k+1)*zp], q.r[off+k*zp:off+(k+1)*zp], q.m1, q.m2, q.k1, q.sgn, uint16(k))
-	}
+	updateRowQ(q, z, rs, q.writeOff[off:off+deg])
 	return par&(1<<15) == 0
+}
+
+// extrinsicRowQGo runs extrinsicQGo over the edges of a row: edge k reads
+// the posteriors at l[offs[k]:] and uses x and r at k·zp.
+func extrinsicRowQGo(q *qstate, r []int16, offs []int32) {
+	zp := q.zp
+	for k, o := range offs {
+		extrinsicQGo(q.x[k*zp:(k+1)*zp], q.l[o:int(o)+zp], r[k*zp:(k+1)*zp], q.k1, q.k2, q.sgn, q.psgn, uint16(k))
+	}
+}
+
+// updateRowQGo runs updateQGo over the edges of a row: edge k writes the
+// copies at l[offs[k]:], l[offs[k]+z:] and l[offs[k]+2z:].
+func updateRowQGo(q *qstate, z int, r []int16, offs []int32) {
+	zp := q.zp
+	for k, o := range offs {
+		updateQGo(q.l[o:int(o)+2*z+zp], z, q.x[k*zp:(k+1)*zp], r[k*zp:(k+1)*zp], q.m1, q.m2, q.k1, q.sgn, uint16(k))
+	}
 }
 
 // qstate is the fixed-point decoder's scratch.
@@ -154,6 +169,9 @@ type qstate struct {
 	sgn      []uint16
 	psgn     []uint16
 	mul, off uint16
+	// Per edge (in rowOff order): where the row's run of the column
+	// starts for reading (col·stride + Z + s) and writing (col·stride + s).
+	readOff, writeOff []int32
 }
 
 func newQState(c *Code, edges, maxDeg int, cfg DecoderConfig) *qstate {
@@ -163,6 +181,13 @@ func newQState(c *Code, edges, maxDeg int, cfg DecoderConfig) *qstate {
 		zp: zp, stride: st, l: make([]int16, c.d.cols*st), r: make([]int16, edges*zp), x: make([]int16, maxDeg*zp),
 		m1: make([]int16, zp), m2: make([]int16, zp),
 		k1: make([]uint16, zp), k2: make([]uint16, zp), sgn: make([]uint16, zp), psgn: make([]uint16, zp),
+	}
+	for _, row := range c.rows {
+		for k, col := range row.cols {
+			w := int(col)*st + int(row.shifts[k])
+			q.writeOff = append(q.writeOff, int32(w))
+			q.readOff = append(q.readOff, int32(w+c.z))
+		}
 	}
 	switch cfg.Algorithm {
 	case NormalizedMinSum:
