@@ -133,7 +133,7 @@ K=1024/N=2048 ≈ 1.55 dB with 40 iterations; K=64/N=128 ≈ 3.3 dB with 20 iter
 				return usageError{err}
 			}
 			if code.E()%2 != 0 {
-				return usageError{fmt.Errorf("E = %d must be even for QPSK", code.E())}
+				return usageError{fmt.Errorf("codeword length E = %d must be even for QPSK", code.E())}
 			}
 			dec, err := code.NewDecoder(dcfg)
 			if err != nil {
