@@ -27,7 +27,7 @@ var (
 )
 
 // benchKey2048 is a deterministic Preset2048 key with its DJN table built.
-func benchKey2048(b *testing.B) *paillier.PrivateKey {
+func benchKey2048(_ testing.TB) *paillier.PrivateKey {
 	benchHEOnce.Do(func() {
 		var err error
 		if benchHEKey, err = paillier.GenerateKey(testReader(2048), paillier.Preset2048); err != nil {
