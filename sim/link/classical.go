@@ -614,6 +614,7 @@ const (
 	XLDPCErrors   = "ldpc_block_errors" // LDPC code blocks that did not converge
 	XCRCFails     = "crc_fails"         // transport blocks failing CRC16/CRC24A
 	XMACFails     = "mac_fails"         // PDUs whose MAC-I check fails (enforced only by drop)
+	XIntact       = "intact"            // images whose payload arrived intact (classified from the cache)
 	XUndecodable  = "undecodable"       // images without a reconstruction (source failure, dropped, codec error)
 	XGuessed      = "guessed"           // images answered by a uniform random class
 	XDamaged      = "damaged_decoded"   // best effort: images reconstructed from a damaged payload
@@ -744,6 +745,7 @@ func (e *evaluator) classical(ctx context.Context, u sim.Unit, ds *source.Datase
 		}
 		if n == len(p) && bytes.Equal(dec, p) {
 			// Intact: the same payload decodes to the cached reconstruction.
+			x[XIntact]++
 			if int(ps.class[i]) == label {
 				c.Correct++
 			}

@@ -1,0 +1,293 @@
+package link
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/hesemcom/hesemcom/app/codec"
+	"github.com/hesemcom/hesemcom/app/source"
+	"github.com/hesemcom/hesemcom/modem/qam"
+	"github.com/hesemcom/hesemcom/phy/classifier"
+	"github.com/hesemcom/hesemcom/sim"
+)
+
+// tinyClassifier is an untrained (seeded) network: the link tests check the
+// link's bookkeeping against a direct computation, which holds for any
+// deterministic classifier.
+func tinyClassifier(t testing.TB) func(string) (*classifier.Model, error) {
+	t.Helper()
+	m, err := classifier.New(classifier.Config{Width: 4, Blocks: 1}, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(string) (*classifier.Model, error) { return m, nil }
+}
+
+func runModel1(t *testing.T, cc ClassicalConfig, ch string, snrs []float64, items, workers int) []sim.PointResult {
+	t.Helper()
+	var pts []sim.Point
+	for _, s := range snrs {
+		pts = append(pts, sim.Point{Dataset: "mnist", Model: Model1, Channel: ch, SNR: s, Level: "symbol"})
+	}
+	sw := sim.Sweep{Points: pts, Items: items, Realisations: 1, Seed: 3, Chunk: 16}
+	res, err := sim.Run(context.Background(), sw, NewFactory(Config{Classical: cc}), sim.Options{Workers: workers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Points
+}
+
+// checkBreakdown verifies the invariants every Model 1 count must satisfy.
+func checkBreakdown(t *testing.T, p sim.PointResult, cc ClassicalConfig) {
+	t.Helper()
+	x, n := p.Counts.Extra, p.Counts.Items
+	if got := x[XIntact] + x[XGuessed] + x[XDamaged]; got != n {
+		t.Errorf("%v: intact %d + guessed %d + damaged %d = %d, want %d items", p.Point, x[XIntact], x[XGuessed], x[XDamaged], got, n)
+	}
+	if x[XChannelUses] != int64(cc.Uses)*n {
+		t.Errorf("%v: %d channel uses for %d images, want %d each", p.Point, x[XChannelUses], n, cc.Uses)
+	}
+	// NEA2 is AES-CTR: a ciphertext bit error flips exactly one plaintext bit.
+	if x[XCipherErrs] != x[XPlainErrs] {
+		t.Errorf("%v: %d ciphertext bit errors became %d plaintext bit errors, want equal (CTR)", p.Point, x[XCipherErrs], x[XPlainErrs])
+	}
+	sent := n - x[XSourceFails]
+	if x[XCRCFails] > sent || x[XIntact] > sent {
+		t.Errorf("%v: %d CRC failures, %d intact of %d blocks sent", p.Point, x[XCRCFails], x[XIntact], sent)
+	}
+	switch cc.Policy {
+	case Drop:
+		if x[XDamaged] != 0 || x[XUndecodable] != x[XGuessed] {
+			t.Errorf("%v: drop policy decoded %d damaged images, %d undecodable vs %d guessed", p.Point, x[XDamaged], x[XUndecodable], x[XGuessed])
+		}
+		if x[XGuessed] != x[XSourceFails]+x[XCRCFails]+x[XMACFails] {
+			t.Errorf("%v: guessed %d, want source %d + CRC %d + MAC %d failures", p.Point, x[XGuessed], x[XSourceFails], x[XCRCFails], x[XMACFails])
+		}
+	case BestEffort:
+		if x[XDamaged] > 0 && x[XDamagedPx] != x[XDamaged]*784 {
+			t.Errorf("%v: %d damaged pixels for %d images", p.Point, x[XDamagedPx], x[XDamaged])
+		}
+	}
+}
+
+func TestClassicalHighSNRIsCleanAccuracy(t *testing.T) {
+	clf := tinyClassifier(t)
+	items := 48
+	if testing.Short() {
+		items = 16
+	}
+	cc := ClassicalConfig{Modulation: qam.QAM256, Rate: 0.9, Codec: codec.Config{Kind: codec.JPEG}, Classifiers: clf}
+	cc, _ = cc.withDefaults()
+	// The reference: code, decode and classify each image directly.
+	ds, err := source.LoadTest(source.MNIST)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := cc.layout(MCS{Index: -1, Qm: 8, Rate: 0.9})
+	cd, err := codec.New(codec.Config{Kind: codec.JPEG, Budget: l.budget})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := clf("mnist")
+	m = m.Clone()
+	var want, fails int64
+	for i := range items {
+		p, err := cd.Encode(nil, ds.Image(i))
+		if err != nil {
+			fails++
+			continue
+		}
+		rec, err := cd.Decode(nil, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k, _ := m.Classify(rec); k == int(ds.Labels[i]) {
+			want++
+		}
+	}
+	if fails > 0 {
+		t.Fatalf("JPEG failed on %d of %d images at %d bytes", fails, items, l.budget)
+	}
+	for _, pol := range []Policy{Drop, BestEffort} {
+		cc.Policy = pol
+		p := runModel1(t, cc, "awgn", []float64{40}, items, 2)[0]
+		checkBreakdown(t, p, cc)
+		if p.Counts.Correct != want || p.Counts.Extra[XIntact] != int64(items) {
+			t.Errorf("%v at 40 dB: %d correct, %d intact; want %d correct (the codec + classifier without a channel), %d intact",
+				pol, p.Counts.Correct, p.Counts.Extra[XIntact], want, items)
+		}
+	}
+}
+
+func TestClassicalLowSNRIsChance(t *testing.T) {
+	items := 400
+	if testing.Short() {
+		items = 100
+	}
+	cc := ClassicalConfig{Modulation: qam.QAM16, Rate: 0.75, Codec: codec.Config{Kind: codec.JPEG}, Classifiers: tinyClassifier(t)}
+	cc, _ = cc.withDefaults()
+	p := runModel1(t, cc, "awgn", []float64{-10}, items, 2)[0]
+	checkBreakdown(t, p, cc)
+	x := p.Counts.Extra
+	if x[XGuessed] != int64(items) {
+		t.Errorf("at -10 dB %d of %d images guessed, want all (breakdown %v)", x[XGuessed], items, x)
+	}
+	// Uniform guesses over 10 classes: accuracy 0.1 ± 4 standard deviations
+	// of a binomial proportion over the items.
+	tol := 4 * math.Sqrt(0.1*0.9/float64(items))
+	if math.Abs(p.Accuracy-0.1) > tol {
+		t.Errorf("accuracy %.3f at -10 dB, want 0.1 ± %.3f", p.Accuracy, tol)
+	}
+}
+
+func TestClassicalBestEffortBreakdown(t *testing.T) {
+	items := 96
+	if testing.Short() {
+		items = 32
+	}
+	for _, ch := range []string{"awgn", "rayleigh"} {
+		t.Run(ch, func(t *testing.T) {
+			cc := ClassicalConfig{Modulation: qam.QAM256, Rate: 0.9, Policy: BestEffort, Codec: codec.Config{Kind: codec.JPEG}, Classifiers: tinyClassifier(t)}
+			cc, _ = cc.withDefaults()
+			// On the waterfall of 256-QAM r=0.9 with 98 uses (measured: about
+			// 24 dB on AWGN, 30 dB on Rayleigh), so both intact and damaged
+			// blocks occur.
+			snr := 24.0
+			if ch == "rayleigh" {
+				snr = 30
+			}
+			p := runModel1(t, cc, ch, []float64{snr}, items, 2)[0]
+			checkBreakdown(t, p, cc)
+			x := p.Counts.Extra
+			t.Logf("%s %v dB: accuracy %.3f, %v", ch, snr, p.Accuracy, x)
+			if x[XCRCFails] == 0 || x[XIntact] == 0 {
+				t.Fatalf("want both failed and intact blocks at %v dB: %v", snr, x)
+			}
+			if x[XMACFails] < x[XCRCFails] {
+				t.Errorf("%d MAC failures for %d CRC failures: a damaged block must fail its MAC-I", x[XMACFails], x[XCRCFails])
+			}
+			if x[XCipherErrs] == 0 {
+				t.Errorf("no ciphertext bit errors counted with %d CRC failures", x[XCRCFails])
+			}
+		})
+	}
+}
+
+func TestClassicalDeterministicAcrossWorkers(t *testing.T) {
+	cc := ClassicalConfig{Modulation: qam.QAM16, Rate: 0.75, Policy: BestEffort, Codec: codec.Config{Kind: codec.JPEG}, Classifiers: tinyClassifier(t)}
+	cc, _ = cc.withDefaults()
+	a := runModel1(t, cc, "awgn", []float64{9}, 32, 1)[0]
+	b := runModel1(t, cc, "awgn", []float64{9}, 32, 2)[0]
+	if a.Counts.Correct != b.Counts.Correct || len(a.Counts.Extra) != len(b.Counts.Extra) {
+		t.Fatalf("1 worker %+v, 2 workers %+v", a.Counts, b.Counts)
+	}
+	for k, v := range a.Counts.Extra {
+		if b.Counts.Extra[k] != v {
+			t.Errorf("%s: %d with 1 worker, %d with 2", k, v, b.Counts.Extra[k])
+		}
+	}
+}
+
+func TestClassicalOracle(t *testing.T) {
+	cc := ClassicalConfig{Oracle: true, OracleTrials: 50}
+	snrs := []float64{0, 10, 20, 30}
+	if testing.Short() {
+		snrs = []float64{10, 30}
+	}
+	prev := -1.0
+	for _, s := range snrs {
+		m, budget, tb, err := ClassicalMCS(cc, "awgn", s, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		se := float64(m.Qm) * m.Rate
+		t.Logf("%v dB: %v (index %d), budget %d bytes, TB %d bits", s, m, m.Index, budget, tb)
+		if se < prev {
+			t.Errorf("%v dB: spectral efficiency %.3f below %.3f at a lower SNR", s, se, prev)
+		}
+		prev = se
+		if tb != 8*(budget+pduOverhead) || float64(tb+16) > m.Rate*float64(98*m.Qm) {
+			t.Errorf("%v dB: TB %d bits, budget %d: inconsistent with %v on 98 uses", s, tb, budget, m)
+		}
+	}
+	// 30 dB is far above the waterfall of the highest MCS (256-QAM r=0.93).
+	if m, _, _, _ := ClassicalMCS(cc, "awgn", 30, 1); m.Index != len(MCSTable)-1 {
+		t.Errorf("30 dB: oracle picked index %d, want the highest %d", m.Index, len(MCSTable)-1)
+	}
+}
+
+func TestClassicalConfigErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  ClassicalConfig
+	}{
+		{"bpsk", ClassicalConfig{Modulation: qam.BPSK}},
+		{"rate 1", ClassicalConfig{Rate: 1}},
+		{"negative rate", ClassicalConfig{Rate: -0.5}},
+		{"few uses", ClassicalConfig{Uses: 4}},
+		{"no payload room", ClassicalConfig{Modulation: qam.QPSK, Rate: 0.1}},
+		{"iterations", ClassicalConfig{Iterations: -1}},
+		{"bler target", ClassicalConfig{Oracle: true, BLERTarget: 1.5}},
+		{"policy", ClassicalConfig{Policy: 7}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.cfg.Check(); err == nil {
+				t.Errorf("Check(%+v) = nil, want an error", tc.cfg)
+			}
+		})
+	}
+	if err := (ClassicalConfig{}).Check(); err != nil {
+		t.Errorf("defaults: %v", err)
+	}
+	for _, s := range []string{"drop", "best-effort"} {
+		p, err := ParsePolicy(s)
+		if err != nil || p.String() != s {
+			t.Errorf("ParsePolicy(%q) = %v, %v", s, p, err)
+		}
+	}
+	if _, err := ParsePolicy("retry"); err == nil {
+		t.Error("ParsePolicy(retry) = nil error")
+	}
+}
+
+func TestClassicalScenario(t *testing.T) {
+	sc := DefaultScenario()
+	sc.Models, sc.Datasets, sc.SNRs, sc.Images, sc.Realisations = []string{"1"}, []string{"mnist"}, []float64{40}, 8, 1
+	sw, err := sc.Sweep()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc := ClassicalConfig{Modulation: qam.QAM256, Rate: 0.9, Codec: codec.Config{Kind: codec.JPEG}, Classifiers: tinyClassifier(t)}
+	res, err := sim.Run(context.Background(), sw, NewFactory(Config{Classical: cc}), sim.Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := res.Points[0].Counts; c.Items != 8 || c.Extra[XIntact] != 8 {
+		t.Errorf("model 1 in a scenario sweep: %+v", c)
+	}
+}
+
+func BenchmarkClassicalImage(b *testing.B) {
+	for _, snr := range []float64{5, 25} {
+		b.Run(sim.Point{SNR: snr}.String(), func(b *testing.B) {
+			cc := ClassicalConfig{Oracle: true, Classifiers: tinyClassifier(b), Codec: codec.Config{Kind: codec.JPEG}}
+			f := NewFactory(Config{Classical: cc})
+			ev, err := f(0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			u := sim.Unit{Point: sim.Point{Dataset: "mnist", Model: Model1, Channel: "awgn", SNR: snr}, From: 0, To: 256, Seed: 1}
+			if _, err := ev.Eval(context.Background(), u); err != nil { // fills the payload cache
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := ev.Eval(context.Background(), u); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*(u.To-u.From))/b.Elapsed().Seconds(), "images/s")
+		})
+	}
+}
