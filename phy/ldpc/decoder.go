@@ -108,6 +108,7 @@ type Decoder struct {
 	maxDeg int
 	cols   int // codeword columns that Decode's rate recovery fills
 
+	// float32 state (nil when q is used)
 	zp     int       // Z rounded up to a multiple of laneWidth
 	l      []float32 // posteriors (CodewordLen)
 	r      []float32 // check messages (edges·zp, lane order of the gathered vectors)
@@ -159,6 +160,11 @@ func (c *Code) NewDecoder(cfg DecoderConfig) (*Decoder, error) {
 		d.rowOff[i+1] = d.rowOff[i] + len(r.cols)
 		d.maxDeg = max(d.maxDeg, len(r.cols))
 	}
+	d.acc = make([]float32, c.nh)
+	if cfg.Algorithm != SumProduct && !cfg.Float {
+		d.q = newQState(c, d.rowOff[len(c.rows)], d.maxDeg, cfg)
+		return d, nil
+	}
 	z := (c.z + laneWidth - 1) / laneWidth * laneWidth
 	d.zp = z
 	d.l = make([]float32, c.nh)
@@ -171,10 +177,6 @@ func (c *Code) NewDecoder(cfg DecoderConfig) (*Decoder, error) {
 	d.sum = make([]float32, z)
 	d.psgn = make([]uint32, z)
 	d.sgn = make([]uint32, z)
-	d.acc = make([]float32, c.nh)
-	if cfg.Algorithm != SumProduct && !cfg.Float {
-		d.q = newQState(c, d.rowOff[len(c.rows)], d.maxDeg, cfg)
-	}
 	return d, nil
 }
 
