@@ -313,8 +313,9 @@ func (d *Decoder) decodeFloat(dst []byte, llr []float32, nrows int) Result {
 		// The layers report the syndrome of the posteriors they read. When
 		// few rows failed, the updates may have fixed them: check the final
 		// posteriors exactly (a full check every iteration would cost about
-		// a fifth of an iteration).
-		if failed <= nrows/4 && !d.cfg.NoEarlyStop && d.syndromeOK(nrows) {
+		// a fifth of an iteration). After the first iteration the rows that
+		// read the still-unknown punctured bits always fail, so check then too.
+		if (failed <= nrows/4 || it == 1) && !d.cfg.NoEarlyStop && d.syndromeOK(nrows) {
 			res.Converged = true
 			break
 		}

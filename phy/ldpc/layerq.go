@@ -226,7 +226,7 @@ func (d *Decoder) decodeQ(dst []byte, llr []float32, nrows int) Result {
 			}
 		}
 		res.Iterations = it
-		if failed <= nrows/4 && !d.cfg.NoEarlyStop && d.syndromeQ(nrows) {
+		if (failed <= nrows/4 || it == 1) && !d.cfg.NoEarlyStop && d.syndromeQ(nrows) {
 			res.Converged = true
 			break
 		}
