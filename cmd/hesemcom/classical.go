@@ -108,6 +108,10 @@ and AES-CBC.`,
 			if images < 1 || images > 10000 || realisations < 1 {
 				return usageError{fmt.Errorf("--images must be in [1, 10000] and --realisations ≥ 1")}
 			}
+			ch, err := link.ParseChannel(channel)
+			if err != nil {
+				return usageError{err}
+			}
 			clfName := "embedded " + name.String()
 			var clf *classifier.Model
 			if clfFile != "" {
@@ -125,10 +129,6 @@ and AES-CBC.`,
 				return err
 			}
 			cc.Classifiers = func(string) (*classifier.Model, error) { return clf, nil }
-			ch, err := link.ParseChannel(channel)
-			if err != nil {
-				return usageError{err}
-			}
 			cd, err := codec.New(cc.Codec)
 			if err != nil {
 				return usageError{err}
