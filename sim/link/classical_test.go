@@ -2,6 +2,7 @@ package link
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"testing"
 
@@ -270,7 +271,7 @@ func TestClassicalScenario(t *testing.T) {
 
 func BenchmarkClassicalImage(b *testing.B) {
 	for _, snr := range []float64{5, 25} {
-		b.Run(sim.Point{SNR: snr}.String(), func(b *testing.B) {
+		b.Run(fmt.Sprintf("oracle/SNR=%gdB", snr), func(b *testing.B) {
 			cc := ClassicalConfig{Oracle: true, Classifiers: tinyClassifier(b), Codec: codec.Config{Kind: codec.JPEG}}
 			f := NewFactory(Config{Classical: cc})
 			ev, err := f(0)
