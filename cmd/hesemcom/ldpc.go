@@ -115,7 +115,8 @@ func newLDPCBLERCmd() *cobra.Command {
 complex AWGN with N0 from Eb/N0 = Es/N0 − 10·log10(2·K/E), exact max-log QPSK LLRs, rate
 recovery and layered decoding. Each point runs until --target-errors block errors or
 --max-blocks blocks; the sweep stops after the first error-free point. Seeds derive from
-(--seed, point index), so a point can be re-run alone.
+(--seed, point index), so a point can be re-run alone. --qm sets only the rate-matching
+bit interleaver; the channel is always Gray QPSK (two independent BPSK axes).
 
 Reference points (issue 6, Sionna 5G LDPC, BLER 1e-2): K=512/N=1024 ≈ 1.6 dB and
 K=1024/N=2048 ≈ 1.55 dB with 40 iterations; K=64/N=128 ≈ 3.3 dB with 20 iterations.`,
