@@ -433,3 +433,25 @@ func TestIQFileBlocks(t *testing.T) {
 		}
 	}
 }
+
+func FuzzReadTaps(f *testing.F) {
+	f.Add([]byte("0.1\n0.5\n# comment\n0.1, 0.2\n"))
+	f.Add([]byte("1e40\n"))
+	f.Add([]byte("NaN"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		taps, err := readTaps(bytes.NewReader(data), "fuzz")
+		if err != nil {
+			return
+		}
+		nonzero := false
+		for _, v := range taps {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				t.Fatalf("non-finite tap %v accepted", v)
+			}
+			nonzero = nonzero || v != 0
+		}
+		if len(taps) == 0 || !nonzero || len(taps) > 1<<16 {
+			t.Fatalf("%d taps accepted", len(taps))
+		}
+	})
+}
