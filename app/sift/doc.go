@@ -70,7 +70,11 @@
 // a deterministic, order-preserving rendering of ciphertexts, i.e. giving up
 // IND-CPA security: with reused randomness equal pixels have equal
 // ciphertexts, which already leaks the image (see the reused-randomness
-// panel of "hesemcom sift"). Notes carries this explanation for the CLI.
+// panel of "hesemcom sift"). A third rendering reuses an r picked so the map
+// is monotone (about one randomiser in a thousand): it shows the photograph
+// with reduced contrast, and SIFT repeats a large share of the plaintext
+// keypoints — the paper's picture, obtained only by giving up confidentiality.
+// Notes carries this explanation for the CLI.
 //
 // Concurrency: Detector is immutable and safe for concurrent use; the
 // encrypted stages spread per-ciphertext work over HEOptions.Workers

@@ -273,3 +273,38 @@ func TestRepeatabilityMetric(t *testing.T) {
 		t.Fatalf("rate %v over %d, want 1/3 over 3", rate, n)
 	}
 }
+
+// TestRenderings checks the three ciphertext renderings on a 512-bit key:
+// fresh randomness gives distinct ciphertexts for equal pixels; a reused
+// randomiser gives one ciphertext per grey level; the monotone randomiser
+// found by the search renders grey levels in order.
+func TestRenderings(t *testing.T) {
+	sk := testInsecureKey512(t)
+	pk := sk.Public()
+	rd := testReader(77)
+	m := big.NewInt(100)
+	rz, _ := pk.NewRandomizers(rd, 2, 1)
+	a, _ := pk.EncryptWith(m, rz[0])
+	b, _ := pk.EncryptWith(m, rz[1])
+	c, _ := pk.EncryptWith(m, rz[0])
+	if a.Equal(b) || !a.Equal(c) {
+		t.Fatal("fresh randomness must differ, reused randomness must repeat")
+	}
+	rm, err := monotoneRandomizer(pk, rd, 2)
+	if err != nil || rm == nil {
+		t.Fatalf("no monotone randomiser found: %v", err)
+	}
+	prev := -1
+	for v := range 256 {
+		ct, _ := pk.EncryptWith(big.NewInt(int64(v)), rm)
+		g := int(RenderCiphertext(pk, ct))
+		if g < prev {
+			t.Fatalf("rendering decreases at grey level %d: %d < %d", v, g, prev)
+		}
+		prev = g
+	}
+	first, _ := pk.EncryptWith(big.NewInt(0), rm)
+	if span := prev - int(RenderCiphertext(pk, first)); span < 127 {
+		t.Fatalf("monotone rendering spans only %d grey levels", span)
+	}
+}

@@ -192,6 +192,12 @@ func writeSiftPanels(dir, name string, res *sift.Fig2Result, m *siftMetricsJSON)
 			step{"sift_on_ciphertext_reused", "f_sift_on_ciphertext_reused.png", over(ct.Image, ct.Keys, blue)},
 		)
 	}
+	if ct := m.CiphertextMonotone; ct != nil {
+		steps = append(steps,
+			step{"ciphertext_reused_monotone", "c_ciphertext_reused_monotone.png", gray(ct.Image)},
+			step{"sift_on_ciphertext_reused_monotone", "g_sift_on_ciphertext_reused_monotone.png", over(ct.Image, ct.Keys, blue)},
+		)
+	}
 	for _, s := range steps {
 		if err := write(s.key, s.file, s.enc); err != nil {
 			return nil, err
@@ -224,7 +230,7 @@ func printSiftSummary(w io.Writer, m *siftMetricsJSON, dir string, panels map[st
 	fmt.Fprintf(w, "    CPU:  encrypt %.1fs, encrypted DoG %.1fs, decrypt %.1fs, detect %.2fs (process CPU time, all cores)\n",
 		c[sift.StageEncrypt], c[sift.StageDoG], c[sift.StageDecrypt], c[sift.StageDetect])
 	fmt.Fprintf(w, "    %d packed encryptions, %d decryptions, %d mulmods modulo n²\n", m.HE.Encryptions, m.HE.Decryptions, m.HE.HomOps)
-	for _, ct := range []*sift.CiphertextImageResult{m.CiphertextFresh, m.CiphertextReused} {
+	for _, ct := range []*sift.CiphertextImageResult{m.CiphertextFresh, m.CiphertextReused, m.CiphertextMonotone} {
 		if ct == nil {
 			continue
 		}
