@@ -59,6 +59,7 @@ func TestEncryptedDoGExact(t *testing.T) {
 	}{
 		{"32x32/2oct/1worker", 100, 40, 32, 32, 2, 1},
 		{"30x26/2oct/3workers", 120, 30, 30, 26, 2, 3},
+		{"40x40/3oct/2workers", 90, 60, 40, 40, 3, 2},
 	}
 	if testing.Short() {
 		tests = tests[:1]
