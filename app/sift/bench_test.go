@@ -93,17 +93,16 @@ func BenchmarkHEStages256(b *testing.B) {
 			geo := layout(img.W, img.H, n)
 			for o := range n {
 				var base *plane
-				layers := Levels
 				if o > 0 {
 					bp := octs[o-1].L[3].downsample(geo[o].Phase, eos[o].L0.rows*packs[o].Slots)
-					base, layers = &bp, DoGLevels
+					base = &bp
 				}
 				oc, err := DecryptOctave(ctx, sk, eos[o], opt, new(atomic.Int64), 0, base)
 				if err != nil {
 					b.Fatal(err)
 				}
 				octs = append(octs, *oc)
-				count += layers * len(eos[o].L0.c)
+				count += eos[o].Decryptions()
 			}
 		}
 		b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/image")

@@ -46,7 +46,9 @@
 // stripe height are chosen per octave so that nothing ever wraps modulo n;
 // the image is encrypted once per octave with that octave's packing.
 // The server (public key only) computes L_0 and the five DoG images of each
-// octave. The key holder decrypts (CRT) the five DoG images of every octave
+// octave and merges images whose values are narrow enough into one slot
+// (in octave 0, D_0 with D_1 and L_0 with D_2: 4 ciphertext grids instead
+// of 6). The key holder decrypts (CRT) the five DoG images of every octave
 // and L_0 of octave 0 only — a higher octave's L_0 is the previous octave's
 // level 3 downsampled, which it rebuilds exactly — unpacks the slots,
 // rebuilds L_1…L_5 (L_{i+1} = D_i + 2^b·L_i) and runs detection and

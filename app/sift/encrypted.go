@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -297,6 +298,72 @@ type EncryptedOctave struct {
 	geo     geometry
 	L0      ctPlane
 	D       [DoGLevels]ctPlane
+	// Images are what the key holder receives and decrypts: the DoG images
+	// (and L_0 for octave 0), several narrow ones merged per ciphertext.
+	Images []MergedImage
+}
+
+// MergedImage is a ciphertext grid holding several images in each slot:
+// part j (an L_0 or D_i image with signed width Widths[j] bits) sits at bit
+// offset Σ_{i<j} Widths[i] inside every slot. The server forms it as
+// Π_j image_j^(2^offset_j); since Σ Widths ≤ k − 1, nothing crosses a slot.
+type MergedImage struct {
+	Parts  []int // −1 for L_0, i for D_i
+	Widths []int
+	plane  ctPlane
+}
+
+// partWidth is the signed width of an image of octave geometry g:
+// |L_i| ≤ 128·2^B_i and |D_i| ≤ 255·2^B_{i+1} (centred pixels in [−128, 127]).
+func partWidth(g geometry, part int) int {
+	if part < 0 {
+		return g.Bits[0] + 8
+	}
+	return g.Bits[part+1] + 9
+}
+
+// mergePlan groups images into slots of k bits, first fit by decreasing
+// width: every group has Σ widths ≤ k − 1.
+func mergePlan(g geometry, parts []int, k int) [][]int {
+	sorted := append([]int(nil), parts...)
+	sort.SliceStable(sorted, func(i, j int) bool { return partWidth(g, sorted[i]) > partWidth(g, sorted[j]) })
+	var bins [][]int
+	var used []int
+	for _, p := range sorted {
+		w := partWidth(g, p)
+		placed := false
+		for b := range bins {
+			if used[b]+w <= k-1 {
+				bins[b] = append(bins[b], p)
+				used[b] += w
+				placed = true
+				break
+			}
+		}
+		if !placed {
+			bins = append(bins, []int{p})
+			used = append(used, w)
+		}
+	}
+	return bins
+}
+
+// merge forms Π_j planes_j^(2^offset_j) cell by cell.
+func (r *heRun) merge(planes []ctPlane, widths []int) (ctPlane, error) {
+	out := newCtPlane(planes[0].w, planes[0].rows)
+	err := r.parallel(StageDoG, len(out.c), new(atomic.Int64), 0, func(w, i int) error {
+		out.c[i].Set(planes[0].c[i])
+		offset := 0
+		var t paillier.Ciphertext
+		for j := 1; j < len(planes); j++ {
+			offset += widths[j-1]
+			r.evs[w].MulPow2(&t, planes[j].c[i], offset)
+			r.evs[w].Add(out.c[i], out.c[i], &t)
+			r.ops.Add(int64(offset + 1))
+		}
+		return nil
+	})
+	return out, err
 }
 
 // EncryptImage is the key holder's step: it encrypts img once per target
@@ -400,10 +467,43 @@ func EncryptedDoG(ctx context.Context, pk *paillier.PublicKey, w, h, octaves, o 
 			prev = next
 		}
 	}
+	// The images the key holder needs: the DoG images, and L_0 for octave 0
+	// only (higher octaves' L_0 follows from the octave below).
+	parts := []int{0, 1, 2, 3, 4}
+	if o == 0 {
+		parts = append(parts, -1)
+	}
+	for _, bin := range mergePlan(geo[o], parts, p.SlotBits) {
+		mi := MergedImage{Parts: bin}
+		var planes []ctPlane
+		for _, part := range bin {
+			mi.Widths = append(mi.Widths, partWidth(geo[o], part))
+			if part < 0 {
+				planes = append(planes, eo.L0)
+			} else {
+				planes = append(planes, eo.D[part])
+			}
+		}
+		if len(planes) == 1 {
+			mi.plane = planes[0]
+		} else if mi.plane, err = r.merge(planes, mi.Widths); err != nil {
+			return nil, err
+		}
+		eo.Images = append(eo.Images, mi)
+	}
 	if ops != nil {
 		ops.Add(r.ops.Load())
 	}
 	return eo, nil
+}
+
+// Decryptions returns how many ciphertexts the key holder decrypts for eo.
+func (eo *EncryptedOctave) Decryptions() int {
+	n := 0
+	for _, im := range eo.Images {
+		n += len(im.plane.c)
+	}
+	return n
 }
 
 // DecryptOctave is the key holder's step: it decrypts the DoG images of one
@@ -432,35 +532,59 @@ func DecryptOctave(ctx context.Context, sk *paillier.PrivateKey, eo *EncryptedOc
 		decs[i], evs[i] = sk.NewDecrypter(), ev.Clone()
 	}
 	mask := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), uint(p.SlotBits)), big.NewInt(1))
-	unpack := func(in ctPlane) (plane, error) {
-		out := newPlane(in.w, in.rows*p.Slots)
-		err := r.parallel(StageDecrypt, len(in.c), done, total, func(w, i int) error {
+	rows := func() int {
+		for _, im := range eo.Images {
+			return im.plane.rows * p.Slots
+		}
+		return 0
+	}()
+	w := eo.geo.W
+	for i := range DoGLevels {
+		oc.D[i] = newPlane(w, rows)
+	}
+	if base != nil {
+		oc.L[0] = *base
+	} else {
+		oc.L[0] = newPlane(w, rows)
+	}
+	target := func(part int) plane {
+		if part < 0 {
+			return oc.L[0]
+		}
+		return oc.D[part]
+	}
+	for _, im := range eo.Images {
+		in := im.plane
+		err := r.parallel(StageDecrypt, len(in.c), done, total, func(wk, i int) error {
 			g, x := i/in.w, i%in.w
 			var c paillier.Ciphertext
-			if _, err := evs[w].AddPlain(&c, in.c[i], offset); err != nil {
+			if _, err := evs[wk].AddPlain(&c, in.c[i], offset); err != nil {
 				return err
 			}
 			m := new(big.Int)
-			if err := decs[w].Decrypt(m, &c); err != nil {
+			if err := decs[wk].Decrypt(m, &c); err != nil {
 				return err
 			}
-			digit := new(big.Int)
+			v, low, wmask := new(big.Int), new(big.Int), new(big.Int)
 			for s := range p.Slots {
-				digit.Rsh(m, uint(s*p.SlotBits)).And(digit, mask).Sub(digit, half)
-				out.v[(s*in.rows+g)*in.w+x] = i128FromBig(digit)
+				v.Rsh(m, uint(s*p.SlotBits)).And(v, mask).Sub(v, half)
+				for j, part := range im.Parts {
+					width := uint(im.Widths[j])
+					// Signed low width bits, then drop them (exact division).
+					wmask.Lsh(big.NewInt(1), width)
+					low.Mod(v, wmask)
+					if low.Bit(int(width)-1) == 1 {
+						low.Sub(low, wmask)
+					}
+					if part >= 0 || base == nil {
+						target(part).v[(s*in.rows+g)*in.w+x] = i128FromBig(low)
+					}
+					v.Sub(v, low).Rsh(v, width)
+				}
 			}
 			return nil
 		})
-		return out, err
-	}
-	var err error
-	if base != nil {
-		oc.L[0] = *base
-	} else if oc.L[0], err = unpack(eo.L0); err != nil {
-		return nil, err
-	}
-	for i := range DoGLevels {
-		if oc.D[i], err = unpack(eo.D[i]); err != nil {
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -515,15 +639,9 @@ func (d *Detector) EncryptedPyramid(ctx context.Context, sk *paillier.PrivateKey
 	res.Stats.CPUSeconds[StageDoG] = processCPU() - c0
 	res.Stats.HomOps = ops.Load()
 	t0, c0 = time.Now(), processCPU()
-	layers := func(o int) int { // images decrypted for octave o
-		if o == 0 {
-			return Levels // L_0 and the five DoG images
-		}
-		return DoGLevels
-	}
 	total := 0
 	for o := range n {
-		total += layers(o) * len(eos[o].L0.c)
+		total += eos[o].Decryptions()
 	}
 	var done atomic.Int64
 	for o := range n {
@@ -539,7 +657,7 @@ func (d *Detector) EncryptedPyramid(ctx context.Context, sk *paillier.PrivateKey
 		}
 		oc.geo = geo[o]
 		res.octs = append(res.octs, *oc)
-		res.Stats.Decryptions += layers(o) * len(eos[o].L0.c)
+		res.Stats.Decryptions += eos[o].Decryptions()
 	}
 	res.Stats.Seconds[StageDecrypt] = time.Since(t0).Seconds()
 	res.Stats.CPUSeconds[StageDecrypt] = processCPU() - c0

@@ -308,3 +308,37 @@ func TestRenderings(t *testing.T) {
 		t.Fatalf("monotone rendering spans only %d grey levels", span)
 	}
 }
+
+// TestMergePlan: every merged group fits a slot (Σ widths ≤ k − 1), every
+// image appears once, and octave 0 of a 256×256 image needs 4 grids, not 6.
+func TestMergePlan(t *testing.T) {
+	geo := layout(256, 256, MaxOctaves)
+	for o := range geo {
+		p, _ := plan(geo, o, paillier.Preset2048)
+		parts := []int{0, 1, 2, 3, 4}
+		if o == 0 {
+			parts = append(parts, -1)
+		}
+		bins := mergePlan(geo[o], parts, p.SlotBits)
+		seen := map[int]bool{}
+		for _, b := range bins {
+			sum := 0
+			for _, part := range b {
+				if seen[part] {
+					t.Fatalf("octave %d: image %d merged twice", o, part)
+				}
+				seen[part] = true
+				sum += partWidth(geo[o], part)
+			}
+			if sum > p.SlotBits-1 {
+				t.Fatalf("octave %d: group %v needs %d bits, slot has %d", o, b, sum, p.SlotBits)
+			}
+		}
+		if len(seen) != len(parts) {
+			t.Fatalf("octave %d: %d of %d images placed", o, len(seen), len(parts))
+		}
+		if o == 0 && len(bins) != 4 {
+			t.Fatalf("octave 0: %d groups %v, want 4", len(bins), bins)
+		}
+	}
+}
