@@ -484,3 +484,26 @@ func TestIQCutRecording(t *testing.T) {
 		t.Fatalf("frame 1 at %d, want %d", r.Frames[0].Sample, want)
 	}
 }
+
+// TestIQFractionalTiming records with timing offsets that are fractions of
+// a sample; the receiver interpolates at the fitted instant. At 4 samples
+// per symbol the timing and interpolation error floor is specified below
+// −34 dB (sync's interpolator is below −40 dB there), so the EVM must stay
+// within the noise (Es/N0 = 40 dB: 1 %) plus that floor, and 256-QAM must
+// decode without errors.
+func TestIQFractionalTiming(t *testing.T) {
+	skipShortIQ(t)
+	dir := t.TempDir()
+	for _, d := range []string{"0.5", "-0.3", "0.8"} {
+		t.Run("delay="+d, func(t *testing.T) {
+			out := filepath.Join(dir, "rec"+d)
+			record(t, out, "--mod", "256qam", "--frames", "2", "--payload-bytes", "300", "--snr", "40", "--delay", d, "--cfo", "500", "--offset", "77")
+			r := replay(t, out, "--mod", "256qam", "--payload-seed", "1")
+			nsym := float64(r.Symbols)
+			bound := 100 * math.Sqrt(1e-4*(1+5/math.Sqrt(nsym))+math.Pow(10, -3.4))
+			if r.CRCOK != 2 || r.BitErrors != 0 || r.EVMPercent > bound {
+				t.Fatalf("EVM %.2f %% (bound %.2f), %+v", r.EVMPercent, bound, r)
+			}
+		})
+	}
+}

@@ -28,11 +28,15 @@
 //     preamble after the first threshold crossing is the frame start.
 //  2. CFO: the phase step between consecutive segment correlations, first
 //     with segments of N/16 symbols (wide range), then of N/4 (accuracy).
-//  3. Gain: the coherent correlation over the CFO-corrected preamble gives
+//  3. Timing: at SPS ≥ 2 a parabola through the correlation magnitudes at
+//     the peak and its two neighbours gives the fractional part of the
+//     timing (Detection.Frac); the stream is then read between samples by a
+//     windowed-sinc interpolator of 8 taps.
+//  4. Gain: the coherent correlation over the CFO-corrected preamble gives
 //     the complex channel gain h, amplitude and absolute phase: the known
 //     preamble leaves no phase ambiguity (unlike blind QAM phase recovery,
 //     which is ambiguous by multiples of 90°).
-//  4. Symbols: data samples are de-rotated by the CFO and divided by h; the
+//  5. Symbols: data samples are de-rotated by the CFO and divided by h; the
 //     residual phase (residual CFO, drift) is taken from sliding averages of
 //     2W+1 pilots and interpolated linearly between pilots.
 //

@@ -208,6 +208,10 @@ func (s *Synchronizer) pilotPos(j, n int) int {
 type Detection struct {
 	// Start is the index in the stream of the first preamble symbol.
 	Start int `json:"start"`
+	// Frac is the fractional part of the timing, in samples in
+	// [−0.5, 0.5]: the preamble starts at Start + Frac. Symbols
+	// interpolates there.
+	Frac float64 `json:"frac"`
 	// Metric is the detector output m ∈ [0, 1] at Start.
 	Metric float64 `json:"metric"`
 	// CFO is the estimated carrier frequency offset in radians per sample.
@@ -285,14 +289,78 @@ func (s *Synchronizer) metric(y []complex64, n int) float64 {
 }
 
 // corr returns Σ_k conj(p_k)·y[n+k·sps]·e^{−jω·k·sps} over k in [lo, hi).
-func (s *Synchronizer) corr(y []complex64, n int, omega float64, lo, hi int) complex128 {
+func (s *Synchronizer) corr(y []complex64, n int, omega float64, lo, hi int, ip *interp) complex128 {
 	sps := s.cfg.SPS
 	var c complex128
 	for k := lo; k < hi; k++ {
 		sn, cs := math.Sincos(-omega * float64(k*sps))
-		c += complex128(s.conj[k]) * complex128(y[n+k*sps]) * complex(cs, sn)
+		c += complex128(s.conj[k]) * ip.at(y, n+k*sps) * complex(cs, sn)
 	}
 	return c
+}
+
+// interpHalf is half the length of the fractional-delay interpolator: taps
+// k = −3 … 4 around the sample before the wanted instant.
+const interpHalf = 4
+
+// interp evaluates a stream between samples: a Hann-windowed sinc of
+// 2·interpHalf taps (the ideal band-limited interpolator, windowed), exact
+// for frac = 0. Its error is below −40 dB for signals within a quarter of
+// the sample rate (RRC at 4 samples per symbol) and about −25 dB at 0.35
+// (2 samples per symbol, β = 0.35).
+type interp struct {
+	frac float64 // fraction of a sample, in [−0.5, 0.5]
+	base int     // ⌊frac⌋: −1 or 0
+	h    [2 * interpHalf]float64
+}
+
+func newInterp(frac float64) interp {
+	ip := interp{frac: frac}
+	if frac == 0 {
+		return ip
+	}
+	ip.base = int(math.Floor(frac))
+	mu := frac - float64(ip.base) // in [0, 1)
+	var sum float64
+	for j := range ip.h {
+		x := float64(j-interpHalf+1) - mu
+		v := 1.0
+		if x != 0 {
+			v = math.Sin(math.Pi*x) / (math.Pi * x)
+		}
+		v *= 0.5 + 0.5*math.Cos(math.Pi*x/interpHalf)
+		ip.h[j] = v
+		sum += v
+	}
+	for j := range ip.h {
+		ip.h[j] /= sum // unit DC gain
+	}
+	return ip
+}
+
+// at returns the stream at i + frac. The caller guarantees the taps lie in y
+// (see margin).
+func (ip *interp) at(y []complex64, i int) complex128 {
+	if ip.frac == 0 {
+		return complex128(y[i])
+	}
+	i += ip.base - interpHalf + 1
+	var re, im float64
+	for j, h := range ip.h {
+		v := y[i+j]
+		re += h * float64(real(v))
+		im += h * float64(imag(v))
+	}
+	return complex(re, im)
+}
+
+// margin returns how many samples the interpolator reads before and after
+// the sample it is asked for.
+func (ip *interp) margin() (before, after int) {
+	if ip.frac == 0 {
+		return 0, 0
+	}
+	return interpHalf - 1 - ip.base, interpHalf + ip.base
 }
 
 // estimate measures CFO, gain and SNR of the preamble starting at n.
@@ -305,7 +373,7 @@ func (s *Synchronizer) estimate(y []complex64, n int) Detection {
 	for _, l := range []int{max(N/16, 2), max(N/4, 2)} {
 		var acc, prev complex128
 		for lo := 0; lo+l <= N; lo += l {
-			c := s.corr(y, n, omega, lo, lo+l)
+			c := s.corr(y, n, omega, lo, lo+l, &interp{})
 			if lo > 0 {
 				acc += c * cmplx.Conj(prev)
 			}
@@ -315,11 +383,25 @@ func (s *Synchronizer) estimate(y []complex64, n int) Detection {
 			omega += cmplx.Phase(acc) / float64(l*sps)
 		}
 	}
-	h := s.corr(y, n, omega, 0, N) / complex(float64(N), 0)
+	// Fractional timing: a parabola through the correlation magnitudes at
+	// n−1, n, n+1 (the matched-filter output's correlation peak is the
+	// raised-cosine pulse, close to a parabola within a sample when SPS ≥ 2;
+	// at SPS = 1 the neighbours carry no pulse information and frac stays 0).
+	frac := 0.0
+	if sps >= 2 && n-1-interpHalf >= 0 && n+1+(N-1)*sps+interpHalf < len(y) {
+		a := cmplx.Abs(s.corr(y, n-1, omega, 0, N, &interp{}))
+		b := cmplx.Abs(s.corr(y, n, omega, 0, N, &interp{}))
+		c := cmplx.Abs(s.corr(y, n+1, omega, 0, N, &interp{}))
+		if den := a - 2*b + c; den < 0 {
+			frac = max(-0.5, min(0.5, 0.5*(a-c)/den))
+		}
+	}
+	ip := newInterp(frac)
+	h := s.corr(y, n, omega, 0, N, &ip) / complex(float64(N), 0)
 	var noise float64
 	for k := 0; k < N; k++ {
 		sn, cs := math.Sincos(-omega * float64(k*sps))
-		e := complex128(y[n+k*sps])*complex(cs, sn) - h*complex128(s.pre[k])
+		e := ip.at(y, n+k*sps)*complex(cs, sn) - h*complex128(s.pre[k])
 		noise += real(e)*real(e) + imag(e)*imag(e)
 	}
 	noise /= float64(N - 1)
@@ -328,7 +410,7 @@ func (s *Synchronizer) estimate(y []complex64, n int) Detection {
 		snr = real(h)*real(h) + imag(h)*imag(h)
 		snr /= noise
 	}
-	return Detection{Start: n, CFO: omega, Gain: h, SNR: snr}
+	return Detection{Start: n, Frac: frac, CFO: omega, Gain: h, SNR: snr}
 }
 
 // BurstSpan returns the number of stream samples a burst of n data symbols
@@ -363,7 +445,12 @@ func (s *Synchronizer) Symbols(dst, y []complex64, d Detection, n, total int) ([
 	if np > 0 {
 		last = max(last, s.pilotPos(np-1, total))
 	}
-	if d.Start < 0 || d.Start+last*sps >= len(y) {
+	if d.Frac < -0.5 || d.Frac > 0.5 || d.Frac != d.Frac {
+		return dst[:0], fmt.Errorf("sync: detection timing fraction %v outside [−0.5, 0.5]", d.Frac)
+	}
+	ip := newInterp(d.Frac)
+	before, after := ip.margin()
+	if d.Start-before < 0 || d.Start+last*sps+after >= len(y) {
 		return dst[:0], ErrShort
 	}
 	if d.Gain == 0 {
@@ -372,7 +459,7 @@ func (s *Synchronizer) Symbols(dst, y []complex64, d Detection, n, total int) ([
 	inv := 1 / d.Gain
 	at := func(t int) complex128 { // CFO- and gain-corrected sample of symbol t
 		sn, cs := math.Sincos(-d.CFO * float64(t*sps))
-		return complex128(y[d.Start+t*sps]) * complex(cs, sn) * inv
+		return ip.at(y, d.Start+t*sps) * complex(cs, sn) * inv
 	}
 	// Residual phase: the phase at pilot j is the angle of the sum of the
 	// complex pilot values j−W … j+W (a sliding window, so noisy pilots
