@@ -17,8 +17,8 @@ import (
 // as one long column of "V rows" cut into Slots stripes of Rows rows; the
 // ciphertext at grid cell (g, x) holds V rows s·Rows+g (s = 0…Slots−1) of
 // column x, slot s at bit offset s·SlotBits, as signed integers. The vertical
-// filter reads the row d above; for g < d that row sits in the stripe below
-// in the packing, which is one slot lower: multiplying its plaintext by
+// filter reads the row d above; for g < d that row sits in the previous
+// stripe, one slot lower in the same cell column: multiplying its plaintext by
 // 2^SlotBits (SlotBits squarings) moves it into place. Slots never move down,
 // so the filters are causal and the geometry's drift accounts for the shift.
 type Packing struct {
@@ -256,7 +256,7 @@ func downsampleCt(in ctPlane, phase int) ctPlane {
 	return out
 }
 
-// packRow builds the packed plaintext of grid cell (g, x) of the centred image.
+// packCell builds the packed plaintext of grid cell (g, x) of the centred image.
 func packCell(img *Gray, pk Packing, g, x int, m *big.Int, tmp *big.Int) {
 	m.SetInt64(0)
 	for s := pk.Slots - 1; s >= 0; s-- {
