@@ -31,7 +31,7 @@
 //  3. Timing: at SPS ≥ 2 a parabola through the correlation magnitudes at
 //     the peak and its two neighbours gives the fractional part of the
 //     timing (Detection.Frac); the stream is then read between samples by a
-//     windowed-sinc interpolator of 8 taps.
+//     windowed-sinc interpolator of 16 taps.
 //  4. Gain: the coherent correlation over the CFO-corrected preamble gives
 //     the complex channel gain h, amplitude and absolute phase: the known
 //     preamble leaves no phase ambiguity (unlike blind QAM phase recovery,
