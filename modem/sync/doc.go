@@ -30,8 +30,9 @@
 //     with segments of N/16 symbols (wide range), then of N/4 (accuracy).
 //  3. Timing: at SPS ≥ 2 a parabola through the correlation magnitudes at
 //     the peak and its two neighbours gives the fractional part of the
-//     timing (Detection.Frac); the stream is then read between samples by a
-//     windowed-sinc interpolator of 16 taps.
+//     timing (Detection.Frac), refined once by a parabola through
+//     interpolated correlations ±1/4 sample around it; the stream is then
+//     read between samples by a windowed-sinc interpolator of 16 taps.
 //  4. Gain: the coherent correlation over the CFO-corrected preamble gives
 //     the complex channel gain h, amplitude and absolute phase: the known
 //     preamble leaves no phase ambiguity (unlike blind QAM phase recovery,

@@ -396,6 +396,19 @@ func (s *Synchronizer) estimate(y []complex64, n int) Detection {
 		if den := a - 2*b + c; den < 0 {
 			frac = max(-0.5, min(0.5, 0.5*(a-c)/den))
 		}
+		// One refinement on interpolated correlations ±1/4 sample around
+		// the first estimate, where the peak is closer to a parabola (this
+		// matters at SPS = 2, where a sample is half a symbol).
+		const h = 0.25
+		if n-2-interpHalf >= 0 && n+2+(N-1)*sps+interpHalf < len(y) {
+			ia, ib, ic := newInterp(frac-h), newInterp(frac), newInterp(frac+h)
+			a = cmplx.Abs(s.corr(y, n, omega, 0, N, &ia))
+			b = cmplx.Abs(s.corr(y, n, omega, 0, N, &ib))
+			c = cmplx.Abs(s.corr(y, n, omega, 0, N, &ic))
+			if den := a - 2*b + c; den < 0 {
+				frac = max(-0.5, min(0.5, frac+h*0.5*(a-c)/den))
+			}
+		}
 	}
 	ip := newInterp(frac)
 	h := s.corr(y, n, omega, 0, N, &ip) / complex(float64(N), 0)
