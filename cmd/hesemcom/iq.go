@@ -244,6 +244,7 @@ OUT is a SigMF base name (format sigmf) or a raw file name.`,
 			if fmtName == "sigmf" {
 				sw, err = iqfile.Create(out, iqfile.Meta{Global: iqfile.Global{
 					Datatype: dt.String(), SampleRate: rate, Recorder: "hesemcom iq record",
+					Extensions:  []iqfile.Extension{iqfile.HesemcomExtension},
 					Description: fmt.Sprintf("%d frames, %s, sps %d, %d-byte payloads from PCG(%d, seq)", frames, m.con.Scheme(), m.sps, payloadBytes, payloadSeed),
 				}})
 				if err != nil {

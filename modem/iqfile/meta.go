@@ -37,7 +37,21 @@ type Global struct {
 	Author      string  `json:"core:author,omitempty"`
 	Recorder    string  `json:"core:recorder,omitempty"`
 	HW          string  `json:"core:hw,omitempty"`
+	// Extensions declares the namespaces other than core the recording
+	// uses (SigMF §"Extension Namespaces"), e.g. HesemcomExtension.
+	Extensions []Extension `json:"core:extensions,omitempty"`
 }
+
+// Extension is an entry of core:extensions.
+type Extension struct {
+	Name     string `json:"name"`
+	Version  string `json:"version"`
+	Optional bool   `json:"optional"`
+}
+
+// HesemcomExtension declares the optional hesemcom namespace of the
+// annotation fields hesemcom:seq, hesemcom:crc_ok and hesemcom:payload_bytes.
+var HesemcomExtension = Extension{Name: "hesemcom", Version: "1.0.0", Optional: true}
 
 // Capture is a SigMF capture segment.
 type Capture struct {
