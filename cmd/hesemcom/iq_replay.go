@@ -119,7 +119,9 @@ bits (one bit per byte, 0/1).`,
 				return err
 			}
 			defer f.Close()
-			r := &replayer{m: m, o: o, f: f, withRef: cmd.Flags().Changed("payload-seed")}
+			update, finish := newProgress(cmd.ErrOrStderr(), "replay")
+			defer finish()
+			r := &replayer{m: m, o: o, f: f, withRef: cmd.Flags().Changed("payload-seed"), progress: update}
 			r.res = replayResult{
 				File: f.Path, Format: fmtName, Datatype: f.Datatype.String(), Samples: f.Samples,
 				Modulation: m.con.Scheme().String(), SPS: m.sps, Taps: len(m.taps), Mode: "sync",
@@ -192,6 +194,7 @@ type replayer struct {
 
 	errPow, refPow float64 // EVM accumulators
 	lastSeq        int64
+	progress       func(done, total int64)
 }
 
 func (r *replayer) openOutputs() error {
@@ -322,6 +325,7 @@ func (r *replayer) decisions(sym []complex64) ([]byte, []complex64, error) {
 // passes tail zeros (to flush filters) with eof set.
 func (r *replayer) readSamples(tail int, fn func(x []complex64, eof bool) error) error {
 	buf := make([]complex64, 0, 1<<15)
+	var done int64
 	for {
 		x, err := r.f.Read(buf)
 		if err == io.EOF {
@@ -333,6 +337,8 @@ func (r *replayer) readSamples(tail int, fn func(x []complex64, eof bool) error)
 		if err := fn(x, false); err != nil {
 			return err
 		}
+		done += int64(len(x))
+		r.progress(done, r.f.Samples)
 	}
 }
 
