@@ -56,6 +56,7 @@ type berConfig struct {
 	FFT           int       `json:"fft,omitempty"`
 	CP            int       `json:"cp,omitempty"`
 	PilotSpacing  int       `json:"pilot_spacing,omitempty"`
+	Smoothing     int       `json:"pilot_smoothing,omitempty"`
 	Symbols       int       `json:"ofdm_symbols,omitempty"`
 	CSI           string    `json:"csi,omitempty"`
 	Equalizer     string    `json:"equalizer,omitempty"`
@@ -186,6 +187,7 @@ random draw. --out DIR writes ber.csv and ber.png (theory curve overlaid).`,
 	f.IntVar(&cfg.FFT, "fft", 1024, "OFDM FFT size (1024 at the default 30.72 MHz: NR's 30 kHz numerology)")
 	f.IntVar(&cfg.CP, "cp", 0, "OFDM cyclic prefix (0: FFT/8)")
 	f.IntVar(&cfg.PilotSpacing, "pilot-spacing", 4, "OFDM comb pilot spacing")
+	f.IntVar(&cfg.Smoothing, "pilot-smoothing", 1, "OFDM: moving average of the pilot estimates over this many pilots (odd)")
 	f.IntVar(&cfg.Symbols, "ofdm-symbols", 14, "OFDM symbols per frame (one block-fading realisation, pilots averaged over it)")
 	f.StringVar(&cfg.CSI, "csi", "estimated", "OFDM channel knowledge: estimated, perfect or both")
 	f.StringVar(&cfg.Equalizer, "equalizer", "zf", "OFDM equaliser: zf or mmse")
@@ -233,7 +235,7 @@ func runBER(ctx context.Context, cfg berConfig, progress io.Writer) (*berResult,
 			return nil, usageError{err}
 		}
 	} else {
-		cfg.FFT, cfg.CP, cfg.PilotSpacing, cfg.Symbols, cfg.CSI, cfg.Equalizer = 0, 0, 0, 0, "", ""
+		cfg.FFT, cfg.CP, cfg.PilotSpacing, cfg.Smoothing, cfg.Symbols, cfg.CSI, cfg.Equalizer = 0, 0, 0, 0, 0, "", ""
 	}
 	if !strings.HasPrefix(cfg.Channel, "tdl") {
 		cfg.DelaySpread, cfg.SampleRate = 0, 0
@@ -321,7 +323,7 @@ func newBERLink(cfg berConfig, con *qam.Constellation, point int, ebn0 float64) 
 		if cfg.Doppler > 0 {
 			ta = 1
 		}
-		l.grid, err = ofdm.New(ofdm.Config{FFTSize: cfg.FFT, CPLen: cfg.CP, PilotSpacing: cfg.PilotSpacing, TimeAverage: ta, Equalizer: eq})
+		l.grid, err = ofdm.New(ofdm.Config{FFTSize: cfg.FFT, CPLen: cfg.CP, PilotSpacing: cfg.PilotSpacing, TimeAverage: ta, Smoothing: cfg.Smoothing, Equalizer: eq})
 		if err != nil {
 			return nil, err
 		}

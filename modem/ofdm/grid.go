@@ -74,6 +74,12 @@ type Config struct {
 	// interpolation: a block-fading assumption that lowers the estimation
 	// noise by that factor. Zero means 1 (per-symbol estimation).
 	TimeAverage int `json:"time_average"`
+	// Smoothing is the width, in pilots, of a moving average applied to
+	// the pilot estimates along frequency before interpolation (odd, ≤ 15):
+	// it divides the estimation noise by up to that factor at the price of
+	// a bias where the channel varies fast across the window. Zero means 1
+	// (no smoothing).
+	Smoothing int `json:"smoothing"`
 	// Equalizer is ZF (default) or MMSE.
 	Equalizer Equalizer `json:"equalizer"`
 }
@@ -114,6 +120,9 @@ func New(cfg Config) (*Grid, error) {
 	if cfg.TimeAverage == 0 {
 		cfg.TimeAverage = 1
 	}
+	if cfg.Smoothing == 0 {
+		cfg.Smoothing = 1
+	}
 	switch {
 	case cfg.CPLen < 0 || cfg.CPLen >= n:
 		return nil, fmt.Errorf("ofdm: cyclic prefix %d out of range [0, %d)", cfg.CPLen, n)
@@ -125,6 +134,8 @@ func New(cfg Config) (*Grid, error) {
 		return nil, fmt.Errorf("ofdm: pilot seed %d is not a 31-bit c_init", cfg.PilotSeed)
 	case cfg.TimeAverage < 0:
 		return nil, fmt.Errorf("ofdm: time average %d must be ≥ 0", cfg.TimeAverage)
+	case cfg.Smoothing < 0 || cfg.Smoothing%2 == 0 || cfg.Smoothing > 15:
+		return nil, fmt.Errorf("ofdm: smoothing width %d: want an odd number of pilots in [1, 15]", cfg.Smoothing)
 	case cfg.Equalizer > MMSE:
 		return nil, fmt.Errorf("ofdm: unknown equalizer %d", uint8(cfg.Equalizer))
 	}
@@ -235,5 +246,5 @@ func (g *Grid) Modulator() *Modulator {
 func (g *Grid) Demodulator() *Demodulator {
 	f, _ := NewFFT(g.cfg.FFTSize)
 	return &Demodulator{g: g, fft: f, freq: make([]complex64, g.cfg.FFTSize),
-		hp: make([]complex64, len(g.pilotBin)), hd: make([]complex64, len(g.dataBin)), N0: 0}
+		hp: make([]complex64, len(g.pilotBin)), hs: make([]complex64, len(g.pilotBin)), hd: make([]complex64, len(g.dataBin)), N0: 0}
 }

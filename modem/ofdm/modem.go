@@ -61,6 +61,7 @@ type Demodulator struct {
 	fft  *FFT
 	freq []complex64
 	hp   []complex64 // pilot estimates of the current group
+	hs   []complex64 // smoothed pilot estimates
 	hd   []complex64 // channel on the data subcarriers of the current symbol
 	csi  []complex64 // perfect CSI on the FFT grid, if set
 	acc  []complex64 // FFT outputs of a time-averaging group
@@ -155,6 +156,10 @@ func (d *Demodulator) demod(dst []complex64, nv []float32, src []complex64, want
 		for i := range d.hp {
 			d.hp[i] *= complex(inv, 0)
 		}
+		hp := d.hp
+		if w := g.cfg.Smoothing; w > 1 {
+			hp = d.smooth(w)
+		}
 		// Channel on the data subcarriers.
 		if d.csi != nil {
 			for i, b := range g.dataBin {
@@ -163,7 +168,7 @@ func (d *Demodulator) demod(dst []complex64, nv []float32, src []complex64, want
 		} else {
 			for i, a := range g.interpA {
 				w := g.interpW[i]
-				d.hd[i] = d.hp[a] + complex(w, 0)*(d.hp[a+1]-d.hp[a])
+				d.hd[i] = hp[a] + complex(w, 0)*(hp[a+1]-hp[a])
 			}
 		}
 		for s := range cnt {
@@ -192,6 +197,26 @@ func (d *Demodulator) demod(dst []complex64, nv []float32, src []complex64, want
 		}
 	}
 	return dst, nv, nil
+}
+
+// smooth returns the moving average of the pilot estimates over w pilots
+// (fewer at the band edges, where the window is truncated symmetrically so
+// the average stays centred).
+func (d *Demodulator) smooth(w int) []complex64 {
+	n := len(d.hp)
+	if cap(d.hs) < n {
+		d.hs = make([]complex64, n)
+	}
+	hs := d.hs[:n]
+	for i := range hs {
+		r := min(w/2, i, n-1-i)
+		var s complex64
+		for j := i - r; j <= i+r; j++ {
+			s += d.hp[j]
+		}
+		hs[i] = s / complex(float32(2*r+1), 0)
+	}
+	return hs
 }
 
 // Estimate returns the channel on the data subcarriers used for the last
