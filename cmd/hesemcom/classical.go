@@ -101,7 +101,7 @@ and AES-CBC.`,
 			if err := cc.Codec.Kind.UnmarshalText([]byte(codecKind)); err != nil {
 				return usageError{err}
 			}
-			cc.Rate, cc.Oracle, cc.Uses, cc.Iterations = rate, oracle, uses, iters
+			cc.Rate, cc.Fixed, cc.Uses, cc.Iterations = rate, !oracle, uses, iters
 			if err := cc.Check(); err != nil {
 				return usageError{err}
 			}

@@ -125,14 +125,16 @@ const (
 
 // ClassicalConfig configures Model 1. Zero fields take the defaults.
 type ClassicalConfig struct {
-	// Modulation and Rate fix the MCS when Oracle is false; defaults 16qam
-	// and 1/2.
+	// Fixed sends every SNR with Modulation and Rate (defaults 16qam and
+	// 1/2). Otherwise, the default and the usual upper bound of a
+	// separation baseline, an oracle picks the MCS per SNR (see below).
+	Fixed      bool       `json:"fixed_mcs"`
 	Modulation qam.Scheme `json:"modulation"`
 	Rate       float64    `json:"rate"`
-	// Oracle picks per SNR the highest MCS of MCSTable whose transport-block
-	// error rate, measured by a seeded Monte Carlo run of OracleTrials
-	// blocks at that SNR and channel, is at most BLERTarget.
-	Oracle       bool    `json:"oracle"`
+	// Without Fixed, the oracle picks per SNR the highest MCS of MCSTable
+	// whose transport-block error rate, measured by a seeded Monte Carlo
+	// run of OracleTrials blocks at that SNR and channel, is at most
+	// BLERTarget.
 	BLERTarget   float64 `json:"bler_target"`
 	OracleTrials int     `json:"oracle_trials"`
 	// Uses is the number of complex channel uses per image; default 98.
@@ -196,7 +198,7 @@ func (c ClassicalConfig) Check() error {
 	if err != nil {
 		return err
 	}
-	if !c.Oracle {
+	if c.Fixed {
 		m := MCS{Index: -1, Qm: c.Modulation.BitsPerSymbol(), Rate: c.Rate}
 		if l := c.layout(m); l.budget < 1 {
 			return fmt.Errorf("link: %v on %d channel uses carries %d payload bits, too few for a PDU (%d bytes of overhead)", m, c.Uses, l.a, pduOverhead)
@@ -539,7 +541,7 @@ func ClassicalMCS(cfg ClassicalConfig, ch string, snr float64, seed uint64) (mcs
 
 // pick returns the layout at an SNR: the fixed MCS, or the oracle's choice.
 func (w *classicalWorker) pick(ctx context.Context, sh *classicalShared, ch Channel, snr float64, seed uint64) (classicalLayout, []float64, error) {
-	if !w.cfg.Oracle {
+	if w.cfg.Fixed {
 		return w.cfg.layout(MCS{Index: -1, Qm: w.cfg.Modulation.BitsPerSymbol(), Rate: w.cfg.Rate}), nil, nil
 	}
 	sh.mu.Lock()

@@ -78,7 +78,7 @@ func TestClassicalHighSNRIsCleanAccuracy(t *testing.T) {
 	if testing.Short() {
 		items = 16
 	}
-	cc := ClassicalConfig{Modulation: qam.QAM256, Rate: 0.9, Codec: codec.Config{Kind: codec.JPEG}, Classifiers: clf}
+	cc := ClassicalConfig{Fixed: true, Modulation: qam.QAM256, Rate: 0.9, Codec: codec.Config{Kind: codec.JPEG}, Classifiers: clf}
 	cc, _ = cc.withDefaults()
 	// The reference: code, decode and classify each image directly.
 	ds, err := source.LoadTest(source.MNIST)
@@ -126,7 +126,7 @@ func TestClassicalLowSNRIsChance(t *testing.T) {
 	if testing.Short() {
 		items = 100
 	}
-	cc := ClassicalConfig{Modulation: qam.QAM16, Rate: 0.75, Codec: codec.Config{Kind: codec.JPEG}, Classifiers: tinyClassifier(t)}
+	cc := ClassicalConfig{Fixed: true, Modulation: qam.QAM16, Rate: 0.75, Codec: codec.Config{Kind: codec.JPEG}, Classifiers: tinyClassifier(t)}
 	cc, _ = cc.withDefaults()
 	p := runModel1(t, cc, "awgn", []float64{-10}, items, 2)[0]
 	checkBreakdown(t, p, cc)
@@ -149,7 +149,7 @@ func TestClassicalBestEffortBreakdown(t *testing.T) {
 	}
 	for _, ch := range []string{"awgn", "rayleigh"} {
 		t.Run(ch, func(t *testing.T) {
-			cc := ClassicalConfig{Modulation: qam.QAM256, Rate: 0.9, Policy: BestEffort, Codec: codec.Config{Kind: codec.JPEG}, Classifiers: tinyClassifier(t)}
+			cc := ClassicalConfig{Fixed: true, Modulation: qam.QAM256, Rate: 0.9, Policy: BestEffort, Codec: codec.Config{Kind: codec.JPEG}, Classifiers: tinyClassifier(t)}
 			cc, _ = cc.withDefaults()
 			// On the waterfall of 256-QAM r=0.9 with 98 uses (measured: about
 			// 24 dB on AWGN, 30 dB on Rayleigh), so both intact and damaged
@@ -176,7 +176,7 @@ func TestClassicalBestEffortBreakdown(t *testing.T) {
 }
 
 func TestClassicalDeterministicAcrossWorkers(t *testing.T) {
-	cc := ClassicalConfig{Modulation: qam.QAM16, Rate: 0.75, Policy: BestEffort, Codec: codec.Config{Kind: codec.JPEG}, Classifiers: tinyClassifier(t)}
+	cc := ClassicalConfig{Fixed: true, Modulation: qam.QAM16, Rate: 0.75, Policy: BestEffort, Codec: codec.Config{Kind: codec.JPEG}, Classifiers: tinyClassifier(t)}
 	cc, _ = cc.withDefaults()
 	a := runModel1(t, cc, "awgn", []float64{9}, 32, 1)[0]
 	b := runModel1(t, cc, "awgn", []float64{9}, 32, 2)[0]
@@ -191,7 +191,7 @@ func TestClassicalDeterministicAcrossWorkers(t *testing.T) {
 }
 
 func TestClassicalOracle(t *testing.T) {
-	cc := ClassicalConfig{Oracle: true, OracleTrials: 50}
+	cc := ClassicalConfig{OracleTrials: 50}
 	snrs := []float64{0, 10, 20, 30}
 	if testing.Short() {
 		snrs = []float64{10, 30}
@@ -223,13 +223,13 @@ func TestClassicalConfigErrors(t *testing.T) {
 		name string
 		cfg  ClassicalConfig
 	}{
-		{"bpsk", ClassicalConfig{Modulation: qam.BPSK}},
-		{"rate 1", ClassicalConfig{Rate: 1}},
-		{"negative rate", ClassicalConfig{Rate: -0.5}},
+		{"bpsk", ClassicalConfig{Fixed: true, Modulation: qam.BPSK}},
+		{"rate 1", ClassicalConfig{Fixed: true, Rate: 1}},
+		{"negative rate", ClassicalConfig{Fixed: true, Rate: -0.5}},
 		{"few uses", ClassicalConfig{Uses: 4}},
-		{"no payload room", ClassicalConfig{Modulation: qam.QPSK, Rate: 0.1}},
+		{"no payload room", ClassicalConfig{Fixed: true, Modulation: qam.QPSK, Rate: 0.1}},
 		{"iterations", ClassicalConfig{Iterations: -1}},
-		{"bler target", ClassicalConfig{Oracle: true, BLERTarget: 1.5}},
+		{"bler target", ClassicalConfig{BLERTarget: 1.5}},
 		{"policy", ClassicalConfig{Policy: 7}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -259,7 +259,7 @@ func TestClassicalScenario(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cc := ClassicalConfig{Modulation: qam.QAM256, Rate: 0.9, Codec: codec.Config{Kind: codec.JPEG}, Classifiers: tinyClassifier(t)}
+	cc := ClassicalConfig{Fixed: true, Modulation: qam.QAM256, Rate: 0.9, Codec: codec.Config{Kind: codec.JPEG}, Classifiers: tinyClassifier(t)}
 	res, err := sim.Run(context.Background(), sw, NewFactory(Config{Classical: cc}), sim.Options{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -272,7 +272,7 @@ func TestClassicalScenario(t *testing.T) {
 func BenchmarkClassicalImage(b *testing.B) {
 	for _, snr := range []float64{5, 25} {
 		b.Run(fmt.Sprintf("oracle/SNR=%gdB", snr), func(b *testing.B) {
-			cc := ClassicalConfig{Oracle: true, Classifiers: tinyClassifier(b), Codec: codec.Config{Kind: codec.JPEG}}
+			cc := ClassicalConfig{Classifiers: tinyClassifier(b), Codec: codec.Config{Kind: codec.JPEG}}
 			f := NewFactory(Config{Classical: cc})
 			ev, err := f(0)
 			if err != nil {
