@@ -57,6 +57,8 @@ type berConfig struct {
 	CP            int       `json:"cp,omitempty"`
 	PilotSpacing  int       `json:"pilot_spacing,omitempty"`
 	Smoothing     int       `json:"pilot_smoothing,omitempty"`
+	Interpolation string    `json:"interpolation,omitempty"`
+	LMMSEDelay    int       `json:"lmmse_delay,omitempty"`
 	Symbols       int       `json:"ofdm_symbols,omitempty"`
 	CSI           string    `json:"csi,omitempty"`
 	Equalizer     string    `json:"equalizer,omitempty"`
@@ -188,6 +190,8 @@ random draw. --out DIR writes ber.csv and ber.png (theory curve overlaid).`,
 	f.IntVar(&cfg.CP, "cp", 0, "OFDM cyclic prefix (0: FFT/8)")
 	f.IntVar(&cfg.PilotSpacing, "pilot-spacing", 4, "OFDM comb pilot spacing")
 	f.IntVar(&cfg.Smoothing, "pilot-smoothing", 1, "OFDM: moving average of the pilot estimates over this many pilots (odd)")
+	f.StringVar(&cfg.Interpolation, "interpolation", "linear", "OFDM channel interpolation: linear or lmmse")
+	f.IntVar(&cfg.LMMSEDelay, "lmmse-delay", 0, "OFDM LMMSE: assumed delay span in samples (0: the cyclic prefix)")
 	f.IntVar(&cfg.Symbols, "ofdm-symbols", 14, "OFDM symbols per frame (one block-fading realisation, pilots averaged over it)")
 	f.StringVar(&cfg.CSI, "csi", "estimated", "OFDM channel knowledge: estimated, perfect or both")
 	f.StringVar(&cfg.Equalizer, "equalizer", "zf", "OFDM equaliser: zf or mmse")
@@ -235,7 +239,7 @@ func runBER(ctx context.Context, cfg berConfig, progress io.Writer) (*berResult,
 			return nil, usageError{err}
 		}
 	} else {
-		cfg.FFT, cfg.CP, cfg.PilotSpacing, cfg.Smoothing, cfg.Symbols, cfg.CSI, cfg.Equalizer = 0, 0, 0, 0, 0, "", ""
+		cfg.FFT, cfg.CP, cfg.PilotSpacing, cfg.Smoothing, cfg.Symbols, cfg.CSI, cfg.Equalizer, cfg.Interpolation, cfg.LMMSEDelay = 0, 0, 0, 0, 0, "", "", "", 0
 	}
 	if !strings.HasPrefix(cfg.Channel, "tdl") {
 		cfg.DelaySpread, cfg.SampleRate = 0, 0
@@ -319,11 +323,15 @@ func newBERLink(cfg berConfig, con *qam.Constellation, point int, ebn0 float64) 
 		if err := eq.UnmarshalText([]byte(cfg.Equalizer)); err != nil {
 			return nil, err
 		}
+		var ip ofdm.Interpolation
+		if err := ip.UnmarshalText([]byte(cfg.Interpolation)); err != nil {
+			return nil, err
+		}
 		ta := cfg.Symbols
 		if cfg.Doppler > 0 {
 			ta = 1
 		}
-		l.grid, err = ofdm.New(ofdm.Config{FFTSize: cfg.FFT, CPLen: cfg.CP, PilotSpacing: cfg.PilotSpacing, TimeAverage: ta, Smoothing: cfg.Smoothing, Equalizer: eq})
+		l.grid, err = ofdm.New(ofdm.Config{FFTSize: cfg.FFT, CPLen: cfg.CP, PilotSpacing: cfg.PilotSpacing, TimeAverage: ta, Smoothing: cfg.Smoothing, Interpolation: ip, LMMSEDelay: cfg.LMMSEDelay, Equalizer: eq})
 		if err != nil {
 			return nil, err
 		}

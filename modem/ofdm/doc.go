@@ -1,8 +1,9 @@
 // Package ofdm owns the OFDM modem: the resource grid (FFT size, cyclic
 // prefix, active subcarriers around a null DC with guard bands, comb pilots
 // carrying a known QPSK sequence), the modulator, and the demodulator with
-// least-squares channel estimation at the pilots, linear interpolation in
-// frequency, and zero-forcing or MMSE equalisation. It also owns the
+// least-squares channel estimation at the pilots (optionally averaged over
+// a few OFDM symbols and smoothed along frequency), linear or LMMSE (Wiener)
+// interpolation in frequency, and zero-forcing or MMSE equalisation. It also owns the
 // complex64 FFT plan the modem runs on.
 //
 // Subcarriers: with A active subcarriers, the signed indices −A/2…−1 and

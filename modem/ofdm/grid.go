@@ -80,6 +80,14 @@ type Config struct {
 	// a bias where the channel varies fast across the window. Zero means 1
 	// (no smoothing).
 	Smoothing int `json:"smoothing"`
+	// Interpolation is Linear (default) or LMMSE (see Interpolation; it
+	// replaces Smoothing, so Smoothing must then be 1).
+	Interpolation Interpolation `json:"interpolation"`
+	// LMMSEDelay is the delay span in samples of the uniform power-delay
+	// profile the LMMSE interpolator assumes, in [1, CPLen]. Zero means
+	// CPLen (the robust choice of Li et al.); the channel's actual largest
+	// delay, if known, removes more noise.
+	LMMSEDelay int `json:"lmmse_delay"`
 	// Equalizer is ZF (default) or MMSE.
 	Equalizer Equalizer `json:"equalizer"`
 }
@@ -97,6 +105,7 @@ type Grid struct {
 	scaleTx   float32     // 1/√A
 	scaleRx   float32     // √A/N
 	activeBin []int
+	lm        *lmmseTable // nearest pilots per data subcarrier (LMMSE)
 }
 
 // New validates cfg and returns the Grid.
@@ -120,6 +129,9 @@ func New(cfg Config) (*Grid, error) {
 	if cfg.TimeAverage == 0 {
 		cfg.TimeAverage = 1
 	}
+	if cfg.LMMSEDelay == 0 {
+		cfg.LMMSEDelay = max(cfg.CPLen, 1)
+	}
 	if cfg.Smoothing == 0 {
 		cfg.Smoothing = 1
 	}
@@ -136,6 +148,12 @@ func New(cfg Config) (*Grid, error) {
 		return nil, fmt.Errorf("ofdm: time average %d must be ≥ 0", cfg.TimeAverage)
 	case cfg.Smoothing < 0 || cfg.Smoothing%2 == 0 || cfg.Smoothing > 15:
 		return nil, fmt.Errorf("ofdm: smoothing width %d: want an odd number of pilots in [1, 15]", cfg.Smoothing)
+	case cfg.LMMSEDelay < 0 || cfg.LMMSEDelay > max(cfg.CPLen, 1):
+		return nil, fmt.Errorf("ofdm: LMMSE delay span %d out of range [1, CP = %d]", cfg.LMMSEDelay, cfg.CPLen)
+	case cfg.Interpolation > LMMSE:
+		return nil, fmt.Errorf("ofdm: unknown interpolation %d", uint8(cfg.Interpolation))
+	case cfg.Interpolation == LMMSE && cfg.Smoothing > 1:
+		return nil, fmt.Errorf("ofdm: LMMSE interpolation already smooths: leave smoothing at 1, not %d", cfg.Smoothing)
 	case cfg.Equalizer > MMSE:
 		return nil, fmt.Errorf("ofdm: unknown equalizer %d", uint8(cfg.Equalizer))
 	}
@@ -171,6 +189,13 @@ func New(cfg Config) (*Grid, error) {
 		}
 		g.interpA = append(g.interpA, p)
 		g.interpW = append(g.interpW, float32((float64(k)-g.pilotK[p])/(g.pilotK[p+1]-g.pilotK[p])))
+	}
+	if cfg.Interpolation == LMMSE {
+		dk := make([]float64, len(dataK))
+		for i, k := range dataK {
+			dk[i] = float64(k)
+		}
+		g.lm = newLMMSETable(g, dk)
 	}
 	g.scaleTx = float32(1 / math.Sqrt(float64(a)))
 	g.scaleRx = float32(math.Sqrt(float64(a)) / float64(n))
@@ -245,6 +270,10 @@ func (g *Grid) Modulator() *Modulator {
 // Demodulator returns a new demodulator on g.
 func (g *Grid) Demodulator() *Demodulator {
 	f, _ := NewFFT(g.cfg.FFTSize)
-	return &Demodulator{g: g, fft: f, freq: make([]complex64, g.cfg.FFTSize),
+	var lm *lmmseTable
+	if g.lm != nil { // own weight cache, shared neighbour tables
+		lm = &lmmseTable{near: g.lm.near, corr: g.lm.corr, dataK: g.lm.dataK, sigma2: -1}
+	}
+	return &Demodulator{g: g, fft: f, freq: make([]complex64, g.cfg.FFTSize), lm: lm,
 		hp: make([]complex64, len(g.pilotBin)), hs: make([]complex64, len(g.pilotBin)), hd: make([]complex64, len(g.dataBin)), N0: 0}
 }

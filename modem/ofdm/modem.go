@@ -62,6 +62,7 @@ type Demodulator struct {
 	freq []complex64
 	hp   []complex64 // pilot estimates of the current group
 	hs   []complex64 // smoothed pilot estimates
+	lm   *lmmseTable
 	hd   []complex64 // channel on the data subcarriers of the current symbol
 	csi  []complex64 // perfect CSI on the FFT grid, if set
 	acc  []complex64 // FFT outputs of a time-averaging group
@@ -129,6 +130,9 @@ func (d *Demodulator) demod(dst []complex64, nv []float32, src []complex64, want
 	if g.cfg.Equalizer == MMSE && !(d.N0 > 0) {
 		return dst[:0], nv, fmt.Errorf("ofdm: MMSE needs a positive noise variance N0, have %v", d.N0)
 	}
+	if d.lm != nil && d.csi == nil && !(d.N0 > 0) {
+		return dst[:0], nv, fmt.Errorf("ofdm: LMMSE interpolation needs a positive noise variance N0, have %v", d.N0)
+	}
 	nsym := len(src) / sl
 	nd := len(g.dataBin)
 	dst = vec.Grow(dst, nsym*nd)
@@ -164,6 +168,15 @@ func (d *Demodulator) demod(dst []complex64, nv []float32, src []complex64, want
 		if d.csi != nil {
 			for i, b := range g.dataBin {
 				d.hd[i] = d.csi[b]
+			}
+		} else if d.lm != nil {
+			w := d.lm.weights(g, float64(n0)/float64(cnt))
+			for i, near := range d.lm.near {
+				var h complex64
+				for j, p := range near {
+					h += w[i][j] * hp[p]
+				}
+				d.hd[i] = h
 			}
 		} else {
 			for i, a := range g.interpA {
