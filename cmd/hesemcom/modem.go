@@ -234,8 +234,18 @@ func runBER(ctx context.Context, cfg berConfig, progress io.Writer) (*berResult,
 		if cfg.Doppler > 0 && cfg.CSI != "estimated" {
 			return nil, usageError{errors.New("perfect CSI is available for block fading only (--doppler 0)")}
 		}
+		if cfg.Equalizer == "" {
+			cfg.Equalizer = "zf"
+		}
+		if cfg.Interpolation == "" {
+			cfg.Interpolation = "linear"
+		}
 		var eq ofdm.Equalizer
 		if err := eq.UnmarshalText([]byte(cfg.Equalizer)); err != nil {
+			return nil, usageError{err}
+		}
+		var ip ofdm.Interpolation
+		if err := ip.UnmarshalText([]byte(cfg.Interpolation)); err != nil {
 			return nil, usageError{err}
 		}
 	} else {
