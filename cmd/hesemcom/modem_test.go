@@ -73,6 +73,8 @@ func TestModemUsageErrors(t *testing.T) {
 		{"modem", "ber", "--channel", "nope"},
 		{"modem", "ber", "--mod", "8psk"},
 		{"modem", "ber", "--ofdm", "--csi", "magic"},
+		{"modem", "ber", "--ofdm", "--interpolation", "cubic"},
+		{"modem", "ber", "--ofdm", "--interpolation", "lmmse", "--pilot-smoothing", "3"},
 		{"modem", "ber", "--ebn0", "1:0:3"},
 		{"modem", "ber", "--bits", "0"},
 		{"modem", "ber", "--mod", "custom"},
