@@ -28,6 +28,8 @@ type Config struct {
 	Eve EveConfig
 	// Classical configures Model 1, the classical secure link (classical.go).
 	Classical ClassicalConfig
+	// IQ configures the iq level (iq.go).
+	IQ IQConfig
 
 	eves      *eves            // trained eavesdroppers, shared by the workers
 	classical *classicalShared // Model 1 payload cache and oracle choices
@@ -77,6 +79,7 @@ type evaluator struct {
 	labels               []uint8
 	eveNets              map[nn.Layer]nn.Layer // per-worker clones
 	model1               *classicalWorker
+	iq                   *iqState // iq level (iq.go)
 }
 
 func (e *evaluator) model(dataset string, model string, snr units.DB) (*jscc.Model, error) {
@@ -110,12 +113,9 @@ func (e *evaluator) Eval(ctx context.Context, u sim.Unit) (sim.Counts, error) {
 	if u.To > ds.Len() {
 		return sim.Counts{}, fmt.Errorf("link: %d items requested, the %s test set has %d", u.To, name, ds.Len())
 	}
-	ch, err := ParseChannel(u.Point.Channel)
+	ch, err := e.channelFor(u.Point) // symbol or iq level (iq.go)
 	if err != nil {
 		return sim.Counts{}, err
-	}
-	if u.Point.Level != "" && u.Point.Level != "symbol" {
-		return sim.Counts{}, fmt.Errorf("link: level %q is not available yet (symbol)", u.Point.Level)
 	}
 	if target, ok := eveTarget(u.Point.Model); ok {
 		return e.evalEve(ctx, u, ds, target, ch)
@@ -130,12 +130,13 @@ func (e *evaluator) Eval(ctx context.Context, u sim.Unit) (sim.Counts, error) {
 	}
 	switch u.Point.Model {
 	case Model2, Model3, HEWide:
-		return e.plain(ctx, u, ds, m, ch, snr)
+		return e.withIQ(e.plain(ctx, u, ds, m, ch, snr))
 	case Model4:
-		if u.Point.Transport != "" && u.Point.Transport != "slot" {
-			return sim.Counts{}, fmt.Errorf("link: transport %q is not available yet (slot)", u.Point.Transport)
+		switch u.Point.Transport {
+		case "", "slot":
+			return e.withIQ(e.encrypted(ctx, u, ds, m, ch, snr))
 		}
-		return e.encrypted(ctx, u, ds, m, ch, snr)
+		return sim.Counts{}, fmt.Errorf("link: transport %q: want slot", u.Point.Transport)
 	}
 	return sim.Counts{}, fmt.Errorf("link: model %q is not available in sweeps", u.Point.Model)
 }
@@ -161,7 +162,10 @@ func (e *evaluator) plain(ctx context.Context, u sim.Unit, ds *source.Dataset, m
 		if err != nil {
 			return c, err
 		}
-		noise := e.itemNoise(u, ch, snr, len(e.feats), pcg, r, i)
+		noise, err := e.effNoise(u, ch, snr, m, nil, e.feats, pcg, r, i)
+		if err != nil {
+			return c, err
+		}
 		for k := range e.feats {
 			e.feats[k] += noise[k]
 		}
@@ -234,7 +238,10 @@ func (e *evaluator) encrypted(ctx context.Context, u sim.Unit, ds *source.Datase
 		f := m.Features()
 		e.noise64 = growF64(e.noise64, n*f)
 		for i := from; i < to; i++ {
-			noise := e.itemNoise(u, ch, snr, f, pcg, r, i)
+			noise, err := e.effNoise(u, ch, snr, m, ds.Image(i), nil, pcg, r, i)
+			if err != nil {
+				return c, err
+			}
 			for k, v := range noise {
 				e.noise64[(i-from)*f+k] = float64(v)
 			}

@@ -15,9 +15,9 @@ type Scenario struct {
 	Datasets     []string  `json:"datasets"`     // mnist, fashion
 	Models       []string  `json:"models"`       // 1–4, he-wide
 	SNRs         []float64 `json:"snrs_db"`      // Es/N0 per complex symbol
-	Channels     []string  `json:"channels"`     // awgn, rayleigh, rician-K<k>
+	Channels     []string  `json:"channels"`     // awgn, rayleigh, rician-K<k>; iq level also tdl-a/b/c (ParseIQChannel)
 	Transport    string    `json:"transport"`    // Model 4: slot
-	Level        string    `json:"level"`        // symbol
+	Level        string    `json:"level"`        // symbol or iq
 	Images       int       `json:"images"`       // per point and realisation, ≤ 10000
 	Realisations int       `json:"realisations"` // noise realisations per point
 	Seed         uint64    `json:"seed"`
@@ -52,10 +52,13 @@ func (s Scenario) Sweep() (sim.Sweep, error) {
 	if s.RotateKeys < 0 {
 		return sim.Sweep{}, fmt.Errorf("link: rotate_keys %d must be ≥ 0", s.RotateKeys)
 	}
-	switch s.Level {
-	case "", "symbol":
+	level := s.Level
+	switch level {
+	case "":
+		level = "symbol"
+	case "symbol", "iq":
 	default:
-		return sim.Sweep{}, fmt.Errorf("link: level %q is not available (symbol)", s.Level)
+		return sim.Sweep{}, fmt.Errorf("link: level %q: want symbol or iq", s.Level)
 	}
 	switch s.Transport {
 	case "", "slot":
@@ -76,7 +79,7 @@ func (s Scenario) Sweep() (sim.Sweep, error) {
 				return sim.Sweep{}, err
 			}
 			for _, cs := range s.Channels {
-				ch, err := ParseChannel(cs)
+				ch, err := parseLevelChannel(level, cs) // iq.go
 				if err != nil {
 					return sim.Sweep{}, err
 				}
@@ -84,7 +87,7 @@ func (s Scenario) Sweep() (sim.Sweep, error) {
 					if math.IsNaN(snr) || math.IsInf(snr, 0) || snr < -30 || snr > 60 {
 						return sim.Sweep{}, fmt.Errorf("link: SNR %v dB out of range [-30, 60]", snr)
 					}
-					p := sim.Point{Dataset: string(name), Model: m, Channel: ch.Name, SNR: snr, Level: "symbol"}
+					p := sim.Point{Dataset: string(name), Model: m, Channel: ch.Name, SNR: snr, Level: level}
 					if m == Model4 {
 						p.Transport = "slot"
 					}
