@@ -133,6 +133,15 @@ func Unmarshal(b []byte) (*Model, error) {
 		return nil, formatErr("trailing data after header")
 	}
 	p = p[hl:]
+	// Check the payload size before allocating, so a header cannot make New
+	// allocate more than the file holds.
+	cfg, err := h.Config.withDefaults()
+	if err != nil {
+		return nil, formatErr("%v", err)
+	}
+	if n := paramCount(cfg); int64(len(p)) != 4*n {
+		return nil, formatErr("payload of %d bytes, %v needs %d", len(p), cfg.Arch, 4*n)
+	}
 	m, err := New(h.Config, 0)
 	if err != nil {
 		return nil, formatErr("%v", err)
@@ -189,4 +198,14 @@ func equalInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// paramCount returns the number of float32 weights of a checked config.
+func paramCount(c Config) int64 {
+	f := int64(c.Rows/2) * int64(c.Cols/2)
+	n := int64(c.Channels)*int64(c.Kernel*c.Kernel) + int64(c.Channels)
+	if c.Arch == HEWide {
+		n += int64(c.Channels)*f*f + f
+	}
+	return n + f*int64(c.Classes) + int64(c.Classes)
 }

@@ -358,6 +358,7 @@ func TestReadRejectsMalformed(t *testing.T) {
 		"zero gain":       rebuild(replace(`"gain":1`, `"gain":0`), payload),
 		"NaN weight":      rebuild(hdr, nan),
 		"short payload":   rebuild(hdr, payload[:len(payload)-4]),
+		"huge model":      rebuild(replace(`"arch":"he","kernel":3,"channels":1,"rows":28,"cols":28`, `"arch":"he-wide","kernel":3,"channels":64,"rows":256,"cols":256`), payload),
 		"trailing":        rebuild(hdr, append(append([]byte(nil), payload...), 0, 0, 0, 0)),
 		"trailing header": rebuild(hdr+"{}", payload),
 	} {
@@ -404,3 +405,43 @@ func FuzzUnmarshal(f *testing.F) {
 }
 
 var _ nn.Dataset = (*Images)(nil)
+
+// FuzzUnmarshalHeader fuzzes the header and payload behind a valid checksum,
+// which FuzzUnmarshal's random bytes rarely get past.
+func FuzzUnmarshalHeader(f *testing.F) {
+	for _, a := range Archs {
+		m, _ := New(Config{Arch: a, Kernel: 1, Channels: map[Arch]int{HEWide: 1}[a], Rows: 4, Cols: 4}, 1)
+		if a.HEFriendly() {
+			m.gain.Gain = 1
+		}
+		b, _ := m.MarshalBinary()
+		hl := binary.LittleEndian.Uint32(b[12:])
+		f.Add(string(b[16:16+hl]), b[16+hl:len(b)-4])
+	}
+	f.Fuzz(func(t *testing.T, hdr string, payload []byte) {
+		m, err := Unmarshal(rebuild(hdr, payload))
+		if err != nil {
+			if !errors.Is(err, ErrFormat) {
+				t.Fatalf("error %v does not wrap ErrFormat", err)
+			}
+			return
+		}
+		c := m.Config()
+		if _, err := m.Encode(nil, make([]byte, c.Rows*c.Cols)); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestParamCount(t *testing.T) {
+	for _, a := range Archs {
+		m, _ := New(Config{Arch: a}, 1)
+		var n int64
+		for _, p := range m.net.Params() {
+			n += int64(len(p.W))
+		}
+		if got := paramCount(m.Config()); got != n {
+			t.Errorf("%v: paramCount %d, model has %d", a, got, n)
+		}
+	}
+}
