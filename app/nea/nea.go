@@ -258,6 +258,24 @@ func (w *wordStream) XORKeyStream(dst, src []byte) {
 	if len(dst) < len(src) {
 		panic("nea: output smaller than input")
 	}
+	// Fast path while no buffered keystream is pending: 16 words are XORed
+	// straight from registers, 8 bytes at a time, skipping the byte buffer.
+	if w.pos == len(w.buf) {
+		var z [16]uint32
+		for len(src) >= 64 {
+			if w.snow != nil {
+				w.snow.Keystream(z[:])
+			} else {
+				w.zuc.Keystream(z[:])
+			}
+			d, s := dst[:64], src[:64]
+			for i := range 8 {
+				k := uint64(z[2*i])<<32 | uint64(z[2*i+1])
+				binary.BigEndian.PutUint64(d[8*i:], binary.BigEndian.Uint64(s[8*i:])^k)
+			}
+			dst, src = dst[64:], src[64:]
+		}
+	}
 	for len(src) > 0 {
 		if w.pos == len(w.buf) {
 			// Generate only the words this call needs (short packets would
