@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"image/png"
 	"math"
 	"math/big"
@@ -219,6 +220,13 @@ func TestDecode(t *testing.T) {
 	// BT.601 luma of pure red: 0.299·255 ≈ 76 (image/color.GrayModel).
 	if g.W != 3 || g.H != 2 || g.At(1, 1) != 76 || g.At(0, 0) != 0 {
 		t.Fatalf("decoded %+v", g)
+	}
+	var jb bytes.Buffer
+	if err := jpeg.Encode(&jb, rgb, &jpeg.Options{Quality: 100}); err != nil {
+		t.Fatal(err)
+	}
+	if gj, err := Decode(&jb); err != nil || gj.W != 3 || gj.H != 2 {
+		t.Fatalf("JPEG input: %v", err)
 	}
 	for name, b := range map[string][]byte{"empty": nil, "garbage": []byte("not an image"), "truncated png": buf.Bytes()[:20]} {
 		if _, err := Decode(bytes.NewReader(b)); err == nil {
