@@ -180,3 +180,18 @@ func BenchmarkKeystream(b *testing.B) {
 		})
 	}
 }
+
+// TestKernelContract runs Cipher.XOR (fixed COUNT, whole bytes) through the
+// shared stream-kernel suite.
+func TestKernelContract(t *testing.T) {
+	for _, alg := range []Algorithm{NEA0, NEA1, NEA3} {
+		t.Run(alg.String(), func(t *testing.T) {
+			c, _ := NewCipher(Config{Algorithm: alg, Key: make([]byte, 16)})
+			conformance.KernelSuite(t, conformance.Kernel[byte, byte]{
+				Fn:     func(dst, src []byte) ([]byte, error) { return c.XOR(dst, src, 7, 8*len(src)) },
+				OutLen: func(n int) int { return n },
+				Inputs: [][]byte{make([]byte, 100), []byte("hello"), {}},
+			})
+		})
+	}
+}

@@ -6,6 +6,10 @@
 //     Go standard library's crypto/internal/cryptotest stream tests).
 //   - HashSuite checks the hash.Hash contract.
 //
+//   - KernelSuite checks the stream-kernel contract of CONVENTIONS.md §5/§17
+//     (declared rate, src untouched and not retained, dst reused, no
+//     allocations) for any func(dst []Out, src []In) ([]Out, error).
+//
 // It is imported only by _test.go files and imports the standard library only.
 // All randomness comes from fixed seeds, so a failure reproduces exactly.
 package conformance

@@ -225,3 +225,15 @@ func BenchmarkChecksum(b *testing.B) {
 		b.ReportMetric(8448*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mbit/s")
 	})
 }
+
+func TestKernelContract(t *testing.T) {
+	for _, p := range All {
+		t.Run(p.String(), func(t *testing.T) {
+			conformance.KernelSuite(t, conformance.Kernel[byte, byte]{
+				Fn:     p.AppendBits,
+				OutLen: func(n int) int { return n + p.Len() },
+				Inputs: [][]byte{{1, 0, 1, 1, 0, 0, 1, 0, 1}, make([]byte, 64), {}},
+			})
+		})
+	}
+}
