@@ -5,7 +5,6 @@
 //   - StreamSuite checks the crypto/cipher.Stream contract (modelled on the
 //     Go standard library's crypto/internal/cryptotest stream tests).
 //   - HashSuite checks the hash.Hash contract.
-//
 //   - KernelSuite checks the stream-kernel contract of CONVENTIONS.md §5/§17
 //     (declared rate, src untouched and not retained, dst reused, no
 //     allocations) for any func(dst []Out, src []In) ([]Out, error).
