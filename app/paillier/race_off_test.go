@@ -1,0 +1,5 @@
+//go:build !race
+
+package paillier
+
+const raceEnabled = false
