@@ -51,6 +51,26 @@ func (e *slotEncoder) encode(vals []float64, logScale int, pt *rlwe.Plaintext) e
 		e.buf[i] = complex(v, 0)
 	}
 	clear(e.buf[len(vals):])
+	return e.finish(logScale, pt)
+}
+
+// encodeComplex is encode for complex slot values (real and imaginary parts
+// each bounded like encode's values).
+func (e *slotEncoder) encodeComplex(vals []complex128, logScale int, pt *rlwe.Plaintext) error {
+	if len(vals) > len(e.buf) {
+		return fmt.Errorf("he: %d values for %d slots", len(vals), len(e.buf))
+	}
+	for i, v := range vals {
+		if !(math.Abs(real(v)) <= maxEncodeValue && math.Abs(imag(v)) <= maxEncodeValue) {
+			return fmt.Errorf("he: value %v at slot %d out of range", v, i)
+		}
+	}
+	copy(e.buf, vals)
+	clear(e.buf[len(vals):])
+	return e.finish(logScale, pt)
+}
+
+func (e *slotEncoder) finish(logScale int, pt *rlwe.Plaintext) error {
 	if err := e.ecd.IFFT(e.buf, e.logSlots); err != nil {
 		return err
 	}

@@ -366,9 +366,9 @@ func slotCounts(k int) map[string]int {
 	taps := k * k
 	return map[string]int{
 		"encode": 2, "encrypt": 1, "rotate_hoisted": taps - 1,
-		"mul_pt": taps + 3, "add": taps + 2 + 2 + 3*10,
-		"mul_relin": 1, "rotate": 2 + 2 + 3*10, "lift": 1,
-		"rescale": 3, "decrypt": 3, "decode": 3,
+		"mul_pt": taps + slotFCMasks, "add": taps + 2 + 2 + slotFCMasks*10,
+		"mul_relin": 1, "rotate": 2 + 2 + slotFCMasks*10, "lift": 1,
+		"rescale": slotFCMasks, "decrypt": slotFCMasks, "decode": slotFCMasks,
 	}
 }
 

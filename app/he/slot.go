@@ -247,15 +247,18 @@ func (c *SlotChannel) ApplySlot(f *SlotFrame, noise []float64) error {
 	return nil
 }
 
-// SlotReceiver evaluates the FC layer on a slot-packed frame (replicate the
-// features into four 1024-slot blocks, multiply by three masks that hold four
-// classes each, sum each block with 10 rotations), decrypts and releases the
-// arg-max. Not safe for concurrent use.
+// SlotReceiver evaluates the FC layer on a slot-packed frame, decrypts and
+// releases the arg-max. The features are replicated into four 1024-slot
+// blocks and multiplied by two complex masks: block c of mask m holds the
+// weights of class 8m+2c in the real part and of class 8m+2c+1 in the
+// imaginary part (the features are real, so the two do not mix), so 10
+// classes need two masks and 2×10 block-sum rotations instead of 3×10.
+// Not safe for concurrent use.
 type SlotReceiver struct {
 	params Params
 	w      *TableII
 	keys   *KeyChain
-	fc     [3]*rlwe.Plaintext
+	fc     [slotFCMasks]*rlwe.Plaintext
 	ecd    *hefloat.Encoder
 	eval   *hefloat.Evaluator
 	dec    *rlwe.Decryptor
@@ -263,8 +266,14 @@ type SlotReceiver struct {
 	r, u   *rlwe.Ciphertext
 	tmp    *rlwe.Ciphertext
 	pt     *rlwe.Plaintext
-	vals   []float64
+	vals   []complex128
 }
+
+// slotFCMasks is ceil(10 classes / (4 blocks × 2 parts)).
+const slotFCMasks = 2
+
+// slotClass returns mask, block and part (0 real, 1 imaginary) of class k.
+func slotClass(k int) (m, c, part int) { return k / 8, (k % 8) / 2, k % 2 }
 
 // NewSlotReceiver encodes the FC masks of w for p.
 func NewSlotReceiver(p Params, w *TableII, keys *KeyChain) (*SlotReceiver, error) {
@@ -280,22 +289,27 @@ func NewSlotReceiver(p Params, w *TableII, keys *KeyChain) (*SlotReceiver, error
 	r := &SlotReceiver{params: p, w: w, keys: keys, ecd: hefloat.NewEncoder(p.p),
 		r: hefloat.NewCiphertext(p.p, 1, circuitLevel), u: hefloat.NewCiphertext(p.p, 1, circuitLevel),
 		tmp: hefloat.NewCiphertext(p.p, 1, circuitLevel), pt: hefloat.NewPlaintext(p.p, circuitLevel),
-		vals: make([]float64, p.Slots())}
+		vals: make([]complex128, p.Slots())}
 	se := newSlotEncoder(p, r.ecd)
-	vals := make([]float64, p.Slots())
+	vals := make([]complex128, p.Slots())
 	for m := range r.fc {
 		clear(vals)
-		for c := 0; c < 4; c++ {
-			k := 4*m + c
-			if k >= Classes {
-				break
+		for k := 0; k < Classes; k++ {
+			km, c, part := slotClass(k)
+			if km != m {
+				continue
 			}
 			for f := 0; f < Features; f++ {
-				vals[c*slotBlock+poolSlot(f)] = w.FC[k*Features+f]
+				v := w.FC[k*Features+f]
+				if part == 0 {
+					vals[c*slotBlock+poolSlot(f)] += complex(v, 0)
+				} else {
+					vals[c*slotBlock+poolSlot(f)] += complex(0, v)
+				}
 			}
 		}
 		r.fc[m] = hefloat.NewPlaintext(p.p, circuitLevel)
-		if err := se.encode(vals, p.lit.LogScaleFC+slotFCBitsDelta, r.fc[m]); err != nil {
+		if err := se.encodeComplex(vals, p.lit.LogScaleFC+slotFCBitsDelta, r.fc[m]); err != nil {
 			return nil, err
 		}
 	}
@@ -366,9 +380,17 @@ func (r *SlotReceiver) logits(dst *[Classes]float64, f *SlotFrame) error {
 		}
 		r.tmp.Resize(1, circuitLevel)
 		r.pt.Resize(0, circuitLevel)
-		for c := 0; c < 4 && 4*m+c < Classes; c++ {
+		for k := 0; k < Classes; k++ {
+			km, c, part := slotClass(k)
+			if km != m {
+				continue
+			}
+			v := real(r.vals[c*slotBlock])
+			if part == 1 {
+				v = imag(r.vals[c*slotBlock])
+			}
 			// The FC bias is added after decryption, inside the receiver.
-			dst[4*m+c] = r.vals[c*slotBlock] + r.w.FCBias[4*m+c]
+			dst[k] = v + r.w.FCBias[k]
 		}
 	}
 	return nil
