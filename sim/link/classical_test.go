@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/hesemcom/hesemcom/app/codec"
@@ -290,5 +291,30 @@ func BenchmarkClassicalImage(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N*(u.To-u.From))/b.Elapsed().Seconds(), "images/s")
 		})
+	}
+}
+
+// The channel part of a trial (coding, mapping, channel, demapping,
+// decoding) reuses its buffers: no allocation per image in steady state.
+func TestClassicalChainDoesNotAllocate(t *testing.T) {
+	cc, _ := ClassicalConfig{}.withDefaults()
+	for _, chName := range []string{"awgn", "rayleigh"} {
+		ch, _ := ParseChannel(chName)
+		c, err := newClassicalChain(cc.layout(MCSTable[20]), cc.Iterations)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pdu := make([]byte, c.l.a/8)
+		rx := make([]byte, len(pdu))
+		r := rand.New(rand.NewPCG(1, 2))
+		send := func() {
+			if _, err := c.send(rx, pdu, ch, 18, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		send()
+		if n := testing.AllocsPerRun(50, send); n != 0 {
+			t.Errorf("%s: %v allocations per transport block, want 0", chName, n)
+		}
 	}
 }
