@@ -271,7 +271,7 @@ func TestClassicalScenario(t *testing.T) {
 }
 
 func BenchmarkClassicalImage(b *testing.B) {
-	for _, snr := range []float64{5, 25} {
+	for _, snr := range []float64{15, 25} {
 		b.Run(fmt.Sprintf("oracle/SNR=%gdB", snr), func(b *testing.B) {
 			cc := ClassicalConfig{Classifiers: tinyClassifier(b), Codec: codec.Config{Kind: codec.JPEG}}
 			f := NewFactory(Config{Classical: cc})
@@ -316,5 +316,31 @@ func TestClassicalChainDoesNotAllocate(t *testing.T) {
 		if n := testing.AllocsPerRun(50, send); n != 0 {
 			t.Errorf("%s: %v allocations per transport block, want 0", chName, n)
 		}
+	}
+}
+
+// BenchmarkClassicalChain measures one transport block through coding,
+// 98-symbol QAM, AWGN, demapping and LDPC decoding.
+func BenchmarkClassicalChain(b *testing.B) {
+	cc, _ := ClassicalConfig{}.withDefaults()
+	ch, _ := ParseChannel("awgn")
+	for _, idx := range []int{3, 10, 20, 27} {
+		l := cc.layout(MCSTable[idx])
+		b.Run(fmt.Sprintf("MCS%d/%s", idx, l.mcs), func(b *testing.B) {
+			c, err := newClassicalChain(l, cc.Iterations)
+			if err != nil {
+				b.Fatal(err)
+			}
+			pdu := make([]byte, l.a/8)
+			rx := make([]byte, len(pdu))
+			r := rand.New(rand.NewPCG(1, 2))
+			for b.Loop() {
+				if _, err := c.send(rx, pdu, ch, 30, r); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "blocks/s")
+			b.ReportMetric(float64(b.N*l.a)/b.Elapsed().Seconds()/1e6, "Mbit/s")
+		})
 	}
 }
