@@ -30,6 +30,8 @@ type Config struct {
 	Classical ClassicalConfig
 	// IQ configures the iq level (iq.go).
 	IQ IQConfig
+	// Digital configures Model 4's digital transport (transport.go).
+	Digital DigitalConfig
 
 	eves      *eves            // trained eavesdroppers, shared by the workers
 	classical *classicalShared // Model 1 payload cache and oracle choices
@@ -79,7 +81,8 @@ type evaluator struct {
 	labels               []uint8
 	eveNets              map[nn.Layer]nn.Layer // per-worker clones
 	model1               *classicalWorker
-	iq                   *iqState // iq level (iq.go)
+	iq                   *iqState       // iq level (iq.go)
+	digitalW             *digitalWorker // digital transport (transport.go)
 }
 
 func (e *evaluator) model(dataset string, model string, snr units.DB) (*jscc.Model, error) {
@@ -135,8 +138,10 @@ func (e *evaluator) Eval(ctx context.Context, u sim.Unit) (sim.Counts, error) {
 		switch u.Point.Transport {
 		case "", "slot":
 			return e.withIQ(e.encrypted(ctx, u, ds, m, ch, snr))
+		case "digital":
+			return e.digital(ctx, u, ds, m, ch, snr) // transport.go
 		}
-		return sim.Counts{}, fmt.Errorf("link: transport %q: want slot", u.Point.Transport)
+		return sim.Counts{}, fmt.Errorf("link: transport %q: want slot or digital", u.Point.Transport)
 	}
 	return sim.Counts{}, fmt.Errorf("link: model %q is not available in sweeps", u.Point.Model)
 }

@@ -161,6 +161,7 @@ type iqModem struct {
 	dem  *ofdm.Demodulator
 
 	x, tx, rx, xh, ys, h []complex64
+	nv, nvs              []float32
 }
 
 func newIQModem(cfg IQConfig, ch IQChannel) (*iqModem, error) {
@@ -200,6 +201,17 @@ func (q *iqModem) Samples(n int) int { return q.symbols(n) * q.grid.SymbolLen() 
 // Es/N0 snr per data subcarrier, drawing every random quantity from r, and
 // returns the equalised received symbols (len(x), valid until the next call).
 func (q *iqModem) Send(x []complex64, snr units.DB, r *rand.Rand) ([]complex64, error) {
+	y, _, err := q.send(x, snr, r, false)
+	return y, err
+}
+
+// SendCSI is Send that also returns each symbol's effective noise variance
+// after equalisation (the input of soft demapping).
+func (q *iqModem) SendCSI(x []complex64, snr units.DB, r *rand.Rand) ([]complex64, []float32, error) {
+	return q.send(x, snr, r, true)
+}
+
+func (q *iqModem) send(x []complex64, snr units.DB, r *rand.Rand, csi bool) ([]complex64, []float32, error) {
 	nsym := q.symbols(len(x))
 	d := q.grid.DataCarriers()
 	q.x = growC(q.x, nsym*d)
@@ -207,7 +219,7 @@ func (q *iqModem) Send(x []complex64, snr units.DB, r *rand.Rand) ([]complex64, 
 	clear(q.x[len(x):]) // zero-power pads
 	var err error
 	if q.tx, err = q.mod.Modulate(q.tx[:0], q.x); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sl := q.grid.SymbolLen()
 	nfft := q.grid.FFTSize()
@@ -225,10 +237,10 @@ func (q *iqModem) Send(x []complex64, snr units.DB, r *rand.Rand) ([]complex64, 
 	case "flat":
 		f, err := channel.NewFlat(channel.FlatConfig{K: q.ch.K, Doppler: fd, BlockLen: len(q.tx)}, r)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if _, err := f.Apply(q.rx, q.tx); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if q.cfg.PerfectCSI {
 			// The mean gain over each OFDM symbol's FFT window.
@@ -247,48 +259,61 @@ func (q *iqModem) Send(x []complex64, snr units.DB, r *rand.Rand) ([]complex64, 
 	case "tdl":
 		t, err := channel.NewTDL(channel.TDLConfig{Profile: q.ch.Profile, DelaySpread: q.ch.DelaySpread, SampleRate: q.cfg.SampleRate, Doppler: fd}, r)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if t.MaxDelay() > q.grid.Config().CPLen {
-			return nil, fmt.Errorf("link: %s spans %d samples, longer than the %d-sample cyclic prefix", q.ch.Name, t.MaxDelay(), q.grid.Config().CPLen)
+			return nil, nil, fmt.Errorf("link: %s spans %d samples, longer than the %d-sample cyclic prefix", q.ch.Name, t.MaxDelay(), q.grid.Config().CPLen)
 		}
 		// Symbol by symbol, so a coherent receiver's CSI can be read after each.
 		for s := range nsym {
 			if _, err := t.Apply(q.rx[s*sl:(s+1)*sl], q.tx[s*sl:(s+1)*sl]); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if q.cfg.PerfectCSI {
 				t.FrequencyResponse(q.h[s*nfft:(s+1)*nfft], nfft)
 			}
 		}
 	default:
-		return nil, fmt.Errorf("link: iq channel kind %q", q.ch.Kind)
+		return nil, nil, fmt.Errorf("link: iq channel kind %q", q.ch.Kind)
 	}
 	n0 := q.grid.TimeN0(units.N0(snr))
 	if _, err := channel.NewAWGN(r).Apply(q.rx, q.rx, n0); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	q.dem.N0 = n0
+	demod := func(dst []complex64, nv []float32, src []complex64) ([]complex64, []float32, error) {
+		if csi {
+			return q.dem.DemodulateCSI(dst, nv, src)
+		}
+		dst, err := q.dem.Demodulate(dst, src)
+		return dst, nv, err
+	}
 	if !q.cfg.PerfectCSI {
 		if err := q.dem.SetCSI(nil); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if q.xh, err = q.dem.Demodulate(q.xh[:0], q.rx); err != nil {
-			return nil, err
+		if q.xh, q.nv, err = demod(q.xh[:0], q.nv[:0], q.rx); err != nil {
+			return nil, nil, err
 		}
-		return q.xh[:len(x)], nil
+		return q.xh[:len(x)], q.nv[:min(len(q.nv), len(x))], nil
 	}
 	q.xh = growC(q.xh, nsym*d)
+	if csi {
+		q.nv = grow(q.nv, nsym*d)
+	}
 	for s := range nsym {
 		if err := q.dem.SetCSI(q.h[s*nfft : (s+1)*nfft]); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if q.ys, err = q.dem.Demodulate(q.ys[:0], q.rx[s*sl:(s+1)*sl]); err != nil {
-			return nil, err
+		if q.ys, q.nvs, err = demod(q.ys[:0], q.nvs[:0], q.rx[s*sl:(s+1)*sl]); err != nil {
+			return nil, nil, err
 		}
 		copy(q.xh[s*d:], q.ys)
+		if csi {
+			copy(q.nv[s*d:], q.nvs)
+		}
 	}
-	return q.xh[:len(x)], nil
+	return q.xh[:len(x)], q.nv[:min(len(q.nv), len(x))], nil
 }
 
 // iqState is an evaluator's iq-level state: one modem per channel.

@@ -16,7 +16,7 @@ type Scenario struct {
 	Models       []string  `json:"models"`       // 1–4, he-wide
 	SNRs         []float64 `json:"snrs_db"`      // Es/N0 per complex symbol
 	Channels     []string  `json:"channels"`     // awgn, rayleigh, rician-K<k>; iq level also tdl-a/b/c (ParseIQChannel)
-	Transport    string    `json:"transport"`    // Model 4: slot
+	Transport    string    `json:"transport"`    // Model 4: slot or digital
 	Level        string    `json:"level"`        // symbol or iq
 	Images       int       `json:"images"`       // per point and realisation, ≤ 10000
 	Realisations int       `json:"realisations"` // noise realisations per point
@@ -60,10 +60,13 @@ func (s Scenario) Sweep() (sim.Sweep, error) {
 	default:
 		return sim.Sweep{}, fmt.Errorf("link: level %q: want symbol or iq", s.Level)
 	}
-	switch s.Transport {
-	case "", "slot":
+	transport := s.Transport
+	switch transport {
+	case "":
+		transport = "slot"
+	case "slot", "digital":
 	default:
-		return sim.Sweep{}, fmt.Errorf("link: transport %q is not available (slot)", s.Transport)
+		return sim.Sweep{}, fmt.Errorf("link: transport %q: want slot or digital", s.Transport)
 	}
 	if len(s.SNRs) == 0 || len(s.Datasets) == 0 || len(s.Models) == 0 || len(s.Channels) == 0 {
 		return sim.Sweep{}, fmt.Errorf("link: a scenario needs datasets, models, SNRs and channels")
@@ -89,7 +92,7 @@ func (s Scenario) Sweep() (sim.Sweep, error) {
 					}
 					p := sim.Point{Dataset: string(name), Model: m, Channel: ch.Name, SNR: snr, Level: level}
 					if m == Model4 {
-						p.Transport = "slot"
+						p.Transport = transport
 					}
 					if !slices.Contains(pts, p) {
 						pts = append(pts, p)

@@ -1,0 +1,438 @@
+package link
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/hesemcom/hesemcom/app/he"
+	"github.com/hesemcom/hesemcom/app/source"
+	"github.com/hesemcom/hesemcom/internal/units"
+	"github.com/hesemcom/hesemcom/modem/qam"
+	"github.com/hesemcom/hesemcom/phy/frame"
+	"github.com/hesemcom/hesemcom/phy/jscc"
+	"github.com/hesemcom/hesemcom/phy/ldpc"
+	"github.com/hesemcom/hesemcom/sim"
+)
+
+// Model 4's digital transport (issue 9, Point.Transport "digital"): the
+// transmitter relinearises the encrypted features (degree 2 → 1, unless
+// DigitalConfig.Degree2), modulus-switches them down to Bits per coefficient
+// (he.Tensor.Compress), packs the coefficients and cuts them into frames of
+// FrameBytes (phy/frame: key id, sequence number, CRC-32); each frame is one
+// LDPC transport block (phy/ldpc TB with CRC24A) mapped to QAM and sent
+// through the symbol-level channel or, at the iq level, the OFDM modem. The
+// receiver decodes each block, checks both CRCs, reassembles the
+// coefficients, lifts them back to the full modulus, runs the FC layer on
+// the ciphertexts and decrypts.
+//
+// Batch-major packing puts a share of every image into every coefficient,
+// so a lost frame hurts the whole batch: with LossBatch (the default, issue
+// 9's "a frame that fails CRC is lost, its images count as errors") every
+// image of a batch with a lost frame is an error; with LossErase the
+// receiver sets the features whose coefficients were lost to the all-zero
+// ciphertext, which decrypts to exactly 0, and classifies the rest.
+
+// LossPolicy says what a lost frame costs (digital transport).
+type LossPolicy int
+
+const (
+	// LossBatch counts every image of a batch with a lost frame as an error.
+	LossBatch LossPolicy = iota
+	// LossErase zeroes the features the lost frames carried.
+	LossErase
+)
+
+// ParseLossPolicy parses "batch" or "erase".
+func ParseLossPolicy(s string) (LossPolicy, error) {
+	switch s {
+	case "", "batch":
+		return LossBatch, nil
+	case "erase":
+		return LossErase, nil
+	}
+	return 0, fmt.Errorf("link: loss policy %q: want batch or erase", s)
+}
+
+func (p LossPolicy) String() string {
+	if p == LossErase {
+		return "erase"
+	}
+	return "batch"
+}
+
+// DefaultDigitalBits is the default number of bits kept per coefficient of
+// the relinearised features: the smallest with no measured accuracy loss at
+// N = 2^13 (see the report of `hesemcom transport bits`): log2(Q/Δ) = 36
+// bits of headroom, ≈ 12.4 bits of rounding-noise growth through s
+// (√(N/2·(1+h)) with h ≈ 2N/3) and 6 bits of precision below the feature
+// noise floor.
+const DefaultDigitalBits = 54
+
+// DigitalConfig configures the digital transport. Zero fields take the
+// defaults.
+type DigitalConfig struct {
+	// Bits per ciphertext coefficient after modulus switching, in [2, 63];
+	// 0 means DefaultDigitalBits (degree 1) or DefaultDigitalBits+8 (Degree2).
+	Bits int `json:"bits"`
+	// Degree2 sends the three polynomials of the degree-2 features instead
+	// of relinearising them first.
+	Degree2 bool `json:"degree2"`
+	// Qm is the modulation order (2, 4, 6, 8); 0 means 4 (16-QAM).
+	Qm int `json:"qm"`
+	// Rate is the LDPC code rate in (0, 0.95]; 0 means 1/2.
+	Rate float64 `json:"rate"`
+	// FrameBytes is the payload of one frame (one transport block); 0 means
+	// 1024.
+	FrameBytes int `json:"frame_bytes"`
+	// Iterations of the layered min-sum decoder; 0 means 20.
+	Iterations int `json:"iterations"`
+	// Loss is what a lost frame costs.
+	Loss LossPolicy `json:"loss"`
+	// Capture, if non-nil, receives every frame as sent (seq order) with its
+	// first sample index: the pcap hook (frame.PcapWriter.WriteFrame).
+	Capture func(sample int64, data []byte) error `json:"-"`
+}
+
+func (c DigitalConfig) withDefaults() (DigitalConfig, error) {
+	if c.Bits == 0 {
+		c.Bits = DefaultDigitalBits
+		if c.Degree2 {
+			c.Bits += 8
+		}
+	}
+	if c.Qm == 0 {
+		c.Qm = 4
+	}
+	if c.Rate == 0 {
+		c.Rate = 0.5
+	}
+	if c.FrameBytes == 0 {
+		c.FrameBytes = 1024
+	}
+	if c.Iterations == 0 {
+		c.Iterations = 20
+	}
+	switch {
+	case c.Bits < 2 || c.Bits > 63:
+		return c, fmt.Errorf("link: digital bits %d out of range [2, 63]", c.Bits)
+	case schemeOf(c.Qm) == 0:
+		return c, fmt.Errorf("link: digital Qm %d: want 2, 4, 6 or 8", c.Qm)
+	case !(c.Rate > 0 && c.Rate <= 0.95):
+		return c, fmt.Errorf("link: digital code rate %v out of range (0, 0.95]", c.Rate)
+	case c.FrameBytes < 16 || c.FrameBytes > 8192:
+		return c, fmt.Errorf("link: digital frame payload %d bytes out of range [16, 8192]", c.FrameBytes)
+	case c.Iterations < 1 || c.Iterations > 100:
+		return c, fmt.Errorf("link: digital decoder iterations %d out of range [1, 100]", c.Iterations)
+	}
+	return c, nil
+}
+
+// Digital-transport counters in sim.Counts.Extra (summed over units).
+const (
+	XFrames       = "frames"        // frames sent
+	XFramesLost   = "frames_lost"   // frames that failed the TB or frame CRC
+	XFramesTried  = "frames_tried"  // frames decoded (LossBatch stops at the first loss)
+	XBatchesLost  = "batches_lost"  // batches with at least one lost frame
+	XPayloadBits  = "payload_bits"  // compressed coefficient bits sent
+	XWireBits     = "wire_bits"     // uncompressed ciphertext bits (he wire format body)
+	XCoefficients = "coefficients"  // ciphertext coefficients sent
+	XFeatsErased  = "features_lost" // feature ciphertexts erased (LossErase)
+)
+
+// digitalChain is a worker's digital transmitter and receiver.
+type digitalChain struct {
+	cfg   DigitalConfig
+	syms  int // QAM symbols per frame
+	con   *qam.Constellation
+	enc   *ldpc.TBEncoder
+	dec   *ldpc.TBDecoder
+	comp  *he.Compressed
+	rxc   *he.Compressed
+	lift  *he.Tensor
+	tx    []byte // packed coefficients, padded to whole frames
+	rx    []byte
+	fr    []byte
+	bits  []byte
+	cw    []byte
+	x, y  []complex64
+	n0    []float32
+	llr   []float32
+	out   []byte
+	rxf   []byte
+	lost  []bool
+	hdr   frame.Frame
+	feats []bool
+}
+
+func newDigitalChain(cfg DigitalConfig) (*digitalChain, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	a := frame.Len(cfg.FrameBytes) * 8
+	// Coded bits: the whole QAM symbols the rate asks for.
+	g := int(math.Ceil(float64(a+24)/cfg.Rate/float64(cfg.Qm))) * cfg.Qm
+	tb, err := ldpc.NewTB(ldpc.TBConfig{A: a, G: g, Qm: cfg.Qm})
+	if err != nil {
+		return nil, fmt.Errorf("link: digital transport block: %w", err)
+	}
+	con, err := qam.New(schemeOf(cfg.Qm))
+	if err != nil {
+		return nil, err
+	}
+	return &digitalChain{cfg: cfg, syms: g / cfg.Qm, con: con, enc: tb.Encoder(), dec: tb.Decoder(ldpc.NormalizedMinSum, cfg.Iterations)}, nil
+}
+
+// frameSeed returns the PCG seed of frame seq of the batch starting at item
+// from: the batch's item seed (sim.Unit.ItemSeed) with the sequence number
+// mixed in, so the draws depend on the data, never on the schedule.
+func frameSeed(u sim.Unit, from, seq int) (uint64, uint64) {
+	s1, s2 := u.ItemSeed(from)
+	return splitmix64(s1 ^ uint64(seq)*0x9e3779b97f4a7c15), s2
+}
+
+func splitmix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
+}
+
+// digitalOutcome is what one batch's transmission did.
+type digitalOutcome struct {
+	frames, lost, tried int
+	symbols             int64 // QAM symbols (channel uses at the symbol level)
+	samples             int64 // IQ samples (iq level)
+	featsLost           int
+}
+
+// send carries the compressed features c through frames, coding, modulation
+// and the channel, and returns the receiver's compressed tensor (nil if the
+// batch is lost under LossBatch).
+func (d *digitalChain) send(c *he.Compressed, p he.Params, u sim.Unit, from int, ch Channel, iq *iqModem, snr units.DB, pcg *rand.PCG, r *rand.Rand) (*he.Compressed, digitalOutcome, error) {
+	var o digitalOutcome
+	P := d.cfg.FrameBytes
+	d.tx = c.Pack(d.tx[:0])
+	packed := len(d.tx)
+	for len(d.tx)%P != 0 {
+		d.tx = append(d.tx, 0)
+	}
+	o.frames = len(d.tx) / P
+	if cap(d.rx) < len(d.tx) {
+		d.rx = make([]byte, len(d.tx))
+	}
+	d.rx = d.rx[:len(d.tx)]
+	d.lost = append(d.lost[:0], make([]bool, o.frames)...)
+	var err error
+	perFrame := int64(d.syms) // channel uses of one frame
+	if iq != nil {
+		perFrame = int64(iq.Samples(d.syms))
+	}
+	for seq := range o.frames {
+		// Every frame is sent (channel uses count them all) even when the
+		// batch is already lost; only the decoding is skipped then.
+		hdr := frame.Frame{Type: frame.TypeCiphertext, KeyID: uint16(c.KeyID()), Seq: uint32(seq)}
+		if d.fr, err = frame.Append(d.fr[:0], &hdr, d.tx[seq*P:(seq+1)*P]); err != nil {
+			return nil, o, err
+		}
+		if d.cfg.Capture != nil {
+			if err := d.cfg.Capture(int64(seq)*perFrame, d.fr); err != nil {
+				return nil, o, err
+			}
+		}
+		o.symbols += int64(d.syms)
+		if iq != nil {
+			o.samples += perFrame
+		}
+		if d.cfg.Loss == LossBatch && o.lost > 0 {
+			continue
+		}
+		d.bits = unpackBits(d.bits, d.fr)
+		if d.cw, err = d.enc.Encode(d.cw, d.bits); err != nil {
+			return nil, o, err
+		}
+		if d.x, err = d.con.Map(d.x, d.cw); err != nil {
+			return nil, o, err
+		}
+		pcg.Seed(frameSeed(u, from, seq))
+		if iq == nil {
+			d.y, d.n0 = symbolChannel(d.y, d.n0, d.x, ch, snr, r)
+			if math.IsInf(ch.K, 1) {
+				d.llr, err = d.con.LLR(d.llr, d.y, float64(d.n0[0]), qam.MaxLog)
+			} else {
+				d.llr, err = d.con.LLRPerSymbol(d.llr, d.y, d.n0, qam.MaxLog)
+			}
+		} else {
+			var y []complex64
+			var nv []float32
+			if y, nv, err = iq.SendCSI(d.x, snr, r); err != nil {
+				return nil, o, err
+			}
+			d.llr, err = d.con.LLRPerSymbol(d.llr, y, nv, qam.MaxLog)
+		}
+		if err != nil {
+			return nil, o, err
+		}
+		if d.out, err = d.dec.Decode(d.out, d.llr); err != nil {
+			return nil, o, err
+		}
+		o.tried++
+		d.rxf = growB(d.rxf, len(d.fr))
+		packBits(d.rxf, d.out)
+		ok := d.dec.LastCRCOK()
+		if ok {
+			err := d.hdr.Decode(d.rxf)
+			ok = err == nil && d.hdr.CRCOK && d.hdr.Seq == uint32(seq) && int(d.hdr.Length) == P
+		}
+		if !ok {
+			d.lost[seq] = true
+			o.lost++
+			clear(d.rx[seq*P : (seq+1)*P])
+			continue
+		}
+		copy(d.rx[seq*P:], d.hdr.LayerPayload())
+	}
+	if o.lost > 0 && d.cfg.Loss == LossBatch {
+		return nil, o, nil
+	}
+	if d.rxc == nil || d.rxc.Images() != c.Images() || d.rxc.KeyID() != c.KeyID() || d.rxc.Bits() != c.Bits() || d.rxc.Polys() != c.Polys() {
+		if d.rxc, err = he.NewCompressed(p, c.KeyID(), c.Images(), c.Bits(), c.Polys()); err != nil {
+			return nil, o, err
+		}
+	}
+	if err := d.rxc.Unpack(d.rx[:packed]); err != nil {
+		return nil, o, err
+	}
+	if o.lost > 0 {
+		// Erase every feature ciphertext a lost frame touched.
+		per := len(d.rxc.Coeffs()) / he.Features // coefficients per feature
+		d.feats = append(d.feats[:0], make([]bool, he.Features)...)
+		for seq, l := range d.lost {
+			if !l {
+				continue
+			}
+			first := seq * P * 8 / c.Bits()
+			last := min(((seq+1)*P*8-1)/c.Bits(), len(d.rxc.Coeffs())-1)
+			for f := first / per; f <= last/per; f++ {
+				d.feats[f] = true
+			}
+		}
+		co := d.rxc.Coeffs()
+		for f, l := range d.feats {
+			if l {
+				clear(co[f*per : (f+1)*per])
+				o.featsLost++
+			}
+		}
+	}
+	return d.rxc, o, nil
+}
+
+// noLabel marks an image the receiver could not classify.
+const noLabel = 255
+
+// digitalWorker is an evaluator's digital-transport state.
+type digitalWorker struct {
+	chain *digitalChain
+}
+
+// digital evaluates Model 4 over the digital transport.
+func (e *evaluator) digital(ctx context.Context, u sim.Unit, ds *source.Dataset, m *jscc.Model, ch Channel, snr units.DB) (sim.Counts, error) {
+	l, err := e.heFor(m)
+	if err != nil {
+		return sim.Counts{}, err
+	}
+	if e.digitalW == nil {
+		dc, err := newDigitalChain(e.cfg.Digital)
+		if err != nil {
+			return sim.Counts{}, err
+		}
+		e.digitalW = &digitalWorker{chain: dc}
+	}
+	d := e.digitalW.chain
+	var iq *iqModem
+	if e.iq != nil {
+		iq = e.iq.cur
+	}
+	c := sim.Counts{Extra: map[string]int64{}}
+	pcg := rand.NewPCG(0, 0)
+	r := rand.New(pcg)
+	slots := e.params.Slots()
+	px := ds.ImageSize()
+	for from := u.From; from < u.To; from += slots {
+		if err := ctx.Err(); err != nil {
+			return c, err
+		}
+		to := min(from+slots, u.To)
+		n := to - from
+		e.imgs = growF64(e.imgs, n*px)
+		for i, v := range ds.Pixels[from*px : to*px] {
+			e.imgs[i] = float64(v) / 255
+		}
+		bundle, err := e.keys.ForBatch(e.batches)
+		if err != nil {
+			return c, err
+		}
+		e.batches++
+		if err := l.tx.UsePublicKey(bundle); err != nil {
+			return c, err
+		}
+		if l.px, err = l.tx.Encrypt(l.px, e.imgs); err != nil {
+			return c, err
+		}
+		if l.feat, err = l.tx.Encode(l.feat, l.px); err != nil {
+			return c, err
+		}
+		cc := he.CompressConfig{Bits: d.cfg.Bits}
+		if !d.cfg.Degree2 {
+			if cc.Relinearize, err = e.keys.RelinKey(bundle.ID()); err != nil {
+				return c, err
+			}
+		}
+		if d.comp, err = l.feat.Compress(d.comp, cc); err != nil {
+			return c, err
+		}
+		rxc, o, err := d.send(d.comp, e.params, u, from, ch, iq, snr, pcg, r)
+		if err != nil {
+			return c, err
+		}
+		c.Items += int64(n)
+		c.Extra[XFrames] += int64(o.frames)
+		c.Extra[XFramesLost] += int64(o.lost)
+		c.Extra[XFramesTried] += int64(o.tried)
+		c.Extra[XChannelUses] += o.symbols
+		c.Extra[XPayloadBits] += int64(len(d.comp.Coeffs()) * d.comp.Bits())
+		c.Extra[XCoefficients] += int64(len(d.comp.Coeffs()))
+		c.Extra[XWireBits] += int64(l.feat.BinarySize()) * 8
+		c.Extra[XFeatsErased] += int64(o.featsLost)
+		if iq != nil {
+			c.Extra[XIQSamples] += o.samples
+		}
+		if rxc == nil {
+			c.Extra[XBatchesLost]++
+			// Every image of the batch is an error: no label at all.
+			e.labels = e.labels[:0]
+			for range n {
+				e.labels = append(e.labels, noLabel)
+			}
+			continue
+		}
+		if o.lost > 0 {
+			c.Extra[XBatchesLost]++
+		}
+		if d.lift, err = rxc.Lift(d.lift); err != nil {
+			return c, err
+		}
+		if e.labels, err = l.rx.Classify(e.labels, d.lift); err != nil {
+			return c, err
+		}
+		for i := range n {
+			if int(e.labels[i]) == int(ds.Labels[from+i]) {
+				c.Correct++
+			}
+		}
+	}
+	return c, nil
+}
