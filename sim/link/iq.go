@@ -162,6 +162,9 @@ type iqModem struct {
 
 	x, tx, rx, xh, ys, h []complex64
 	nv, nvs              []float32
+	// record, if set, receives each frame's samples after the channel
+	// (the IQ recording hook).
+	record func(rx []complex64) error
 }
 
 func newIQModem(cfg IQConfig, ch IQChannel) (*iqModem, error) {
@@ -280,7 +283,27 @@ func (q *iqModem) send(x []complex64, snr units.DB, r *rand.Rand, csi bool) ([]c
 	if _, err := channel.NewAWGN(r).Apply(q.rx, q.rx, n0); err != nil {
 		return nil, nil, err
 	}
-	q.dem.N0 = n0
+	if q.record != nil {
+		if err := q.record(q.rx); err != nil {
+			return nil, nil, err
+		}
+	}
+	return q.receive(q.rx, len(x), snr, csi)
+}
+
+// receive demodulates the received samples rx of one frame carrying n
+// symbols at Es/N0 snr (for MMSE and the noise variances). With perfect CSI
+// it uses the channel of the last transmission.
+func (q *iqModem) receive(rx []complex64, n int, snr units.DB, csi bool) ([]complex64, []float32, error) {
+	nsym := q.symbols(n)
+	d := q.grid.DataCarriers()
+	sl := q.grid.SymbolLen()
+	nfft := q.grid.FFTSize()
+	if len(rx) != nsym*sl {
+		return nil, nil, fmt.Errorf("link: %d received samples, want %d for %d symbols", len(rx), nsym*sl, n)
+	}
+	q.dem.N0 = q.grid.TimeN0(units.N0(snr))
+	var err error
 	demod := func(dst []complex64, nv []float32, src []complex64) ([]complex64, []float32, error) {
 		if csi {
 			return q.dem.DemodulateCSI(dst, nv, src)
@@ -292,10 +315,10 @@ func (q *iqModem) send(x []complex64, snr units.DB, r *rand.Rand, csi bool) ([]c
 		if err := q.dem.SetCSI(nil); err != nil {
 			return nil, nil, err
 		}
-		if q.xh, q.nv, err = demod(q.xh[:0], q.nv[:0], q.rx); err != nil {
+		if q.xh, q.nv, err = demod(q.xh[:0], q.nv[:0], rx); err != nil {
 			return nil, nil, err
 		}
-		return q.xh[:len(x)], q.nv[:min(len(q.nv), len(x))], nil
+		return q.xh[:n], q.nv[:min(len(q.nv), n)], nil
 	}
 	q.xh = growC(q.xh, nsym*d)
 	if csi {
@@ -305,7 +328,7 @@ func (q *iqModem) send(x []complex64, snr units.DB, r *rand.Rand, csi bool) ([]c
 		if err := q.dem.SetCSI(q.h[s*nfft : (s+1)*nfft]); err != nil {
 			return nil, nil, err
 		}
-		if q.ys, q.nvs, err = demod(q.ys[:0], q.nvs[:0], q.rx[s*sl:(s+1)*sl]); err != nil {
+		if q.ys, q.nvs, err = demod(q.ys[:0], q.nvs[:0], rx[s*sl:(s+1)*sl]); err != nil {
 			return nil, nil, err
 		}
 		copy(q.xh[s*d:], q.ys)
@@ -313,7 +336,7 @@ func (q *iqModem) send(x []complex64, snr units.DB, r *rand.Rand, csi bool) ([]c
 			copy(q.nv[s*d:], q.nvs)
 		}
 	}
-	return q.xh[:len(x)], q.nv[:min(len(q.nv), len(x))], nil
+	return q.xh[:n], q.nv[:min(len(q.nv), n)], nil
 }
 
 // iqState is an evaluator's iq-level state: one modem per channel.

@@ -93,6 +93,10 @@ type DigitalConfig struct {
 	// Capture, if non-nil, receives every frame as sent (seq order) with its
 	// first sample index: the pcap hook (frame.PcapWriter.WriteFrame).
 	Capture func(sample int64, data []byte) error `json:"-"`
+	// RecordIQ, if non-nil, receives at the iq level each frame's samples
+	// after the channel (the SigMF recording hook); rx is only valid during
+	// the call.
+	RecordIQ func(seq int, rx []complex64) error `json:"-"`
 }
 
 func (c DigitalConfig) withDefaults() (DigitalConfig, error) {
@@ -267,6 +271,10 @@ func (d *digitalChain) send(c *he.Compressed, p he.Params, u sim.Unit, from int,
 		} else {
 			var y []complex64
 			var nv []float32
+			iq.record = nil
+			if d.cfg.RecordIQ != nil {
+				iq.record = func(rx []complex64) error { return d.cfg.RecordIQ(seq, rx) }
+			}
 			if y, nv, err = iq.SendCSI(d.x, snr, r); err != nil {
 				return nil, o, err
 			}
@@ -275,35 +283,63 @@ func (d *digitalChain) send(c *he.Compressed, p he.Params, u sim.Unit, from int,
 		if err != nil {
 			return nil, o, err
 		}
-		if d.out, err = d.dec.Decode(d.out, d.llr); err != nil {
+		if err := d.deliver(seq, &o); err != nil {
 			return nil, o, err
 		}
-		o.tried++
-		d.rxf = growB(d.rxf, len(d.fr))
-		packBits(d.rxf, d.out)
-		ok := d.dec.LastCRCOK()
-		if ok {
-			err := d.hdr.Decode(d.rxf)
-			ok = err == nil && d.hdr.CRCOK && d.hdr.Seq == uint32(seq) && int(d.hdr.Length) == P
-		}
-		if !ok {
-			d.lost[seq] = true
-			o.lost++
-			clear(d.rx[seq*P : (seq+1)*P])
-			continue
-		}
-		copy(d.rx[seq*P:], d.hdr.LayerPayload())
 	}
+	return d.finish(p, batchMeta{images: c.Images(), keyID: c.KeyID(), bits: c.Bits(), polys: c.Polys()}, packed, &o)
+}
+
+// deliver decodes frame seq from d.llr, checks the transport-block and frame
+// CRCs and the header, and stores the payload in d.rx or marks it lost.
+func (d *digitalChain) deliver(seq int, o *digitalOutcome) error {
+	P := d.cfg.FrameBytes
+	var err error
+	if d.out, err = d.dec.Decode(d.out, d.llr); err != nil {
+		return err
+	}
+	o.tried++
+	d.rxf = growB(d.rxf, frame.Len(P))
+	packBits(d.rxf, d.out)
+	ok := d.dec.LastCRCOK()
+	if ok {
+		err := d.hdr.Decode(d.rxf)
+		ok = err == nil && d.hdr.CRCOK && d.hdr.Seq == uint32(seq) && int(d.hdr.Length) == P
+	}
+	if !ok {
+		d.lost[seq] = true
+		o.lost++
+		clear(d.rx[seq*P : (seq+1)*P])
+		return nil
+	}
+	copy(d.rx[seq*P:], d.hdr.LayerPayload())
+	return nil
+}
+
+// batchMeta is what the receiver knows of a batch besides the frames: the
+// images in it, the key id (also in every frame header), the compression.
+type batchMeta struct {
+	images int
+	keyID  uint32
+	bits   int
+	polys  int
+}
+
+// finish reassembles the received coefficients (the first packed bytes of
+// d.rx), applying the loss policy.
+func (d *digitalChain) finish(p he.Params, m batchMeta, packed int, o *digitalOutcome) (*he.Compressed, digitalOutcome, error) {
+	P := d.cfg.FrameBytes
 	if o.lost > 0 && d.cfg.Loss == LossBatch {
-		return nil, o, nil
+		return nil, *o, nil
 	}
-	if d.rxc == nil || d.rxc.Images() != c.Images() || d.rxc.KeyID() != c.KeyID() || d.rxc.Bits() != c.Bits() || d.rxc.Polys() != c.Polys() {
-		if d.rxc, err = he.NewCompressed(p, c.KeyID(), c.Images(), c.Bits(), c.Polys()); err != nil {
-			return nil, o, err
+	var err error
+	if d.rxc == nil || d.rxc.Images() != m.images || d.rxc.KeyID() != m.keyID || d.rxc.Bits() != m.bits || d.rxc.Polys() != m.polys {
+		if d.rxc, err = he.NewCompressed(p, m.keyID, m.images, m.bits, m.polys); err != nil {
+			return nil, *o, err
 		}
 	}
 	if err := d.rxc.Unpack(d.rx[:packed]); err != nil {
-		return nil, o, err
+		return nil, *o, err
 	}
 	if o.lost > 0 {
 		// Erase every feature ciphertext a lost frame touched.
@@ -313,8 +349,8 @@ func (d *digitalChain) send(c *he.Compressed, p he.Params, u sim.Unit, from int,
 			if !l {
 				continue
 			}
-			first := seq * P * 8 / c.Bits()
-			last := min(((seq+1)*P*8-1)/c.Bits(), len(d.rxc.Coeffs())-1)
+			first := seq * P * 8 / m.bits
+			last := min(((seq+1)*P*8-1)/m.bits, len(d.rxc.Coeffs())-1)
 			for f := first / per; f <= last/per; f++ {
 				d.feats[f] = true
 			}
@@ -327,7 +363,76 @@ func (d *digitalChain) send(c *he.Compressed, p he.Params, u sim.Unit, from int,
 			}
 		}
 	}
-	return d.rxc, o, nil
+	return d.rxc, *o, nil
+}
+
+// replay runs the digital receiver over recorded IQ at the iq level: next
+// returns the received samples of the next frame (n samples). snr is the
+// Es/N0 the receiver assumes (MMSE weights and LLR scaling).
+func (d *digitalChain) replay(p he.Params, m batchMeta, iq *iqModem, snr units.DB, next func(n int) ([]complex64, error)) (*he.Compressed, digitalOutcome, error) {
+	var o digitalOutcome
+	P := d.cfg.FrameBytes
+	packed := (he.Features*m.polys*(2*p.Slots())*m.bits + 7) / 8
+	o.frames = (packed + P - 1) / P
+	d.rx = growB(d.rx, o.frames*P)
+	d.lost = append(d.lost[:0], make([]bool, o.frames)...)
+	n := iq.Samples(d.syms)
+	for seq := range o.frames {
+		rx, err := next(n)
+		if err != nil {
+			return nil, o, fmt.Errorf("link: replay frame %d: %w", seq, err)
+		}
+		o.symbols += int64(d.syms)
+		o.samples += int64(n)
+		y, nv, err := iq.receive(rx, d.syms, snr, true)
+		if err != nil {
+			return nil, o, err
+		}
+		if d.llr, err = d.con.LLRPerSymbol(d.llr, y, nv, qam.MaxLog); err != nil {
+			return nil, o, err
+		}
+		if err := d.deliver(seq, &o); err != nil {
+			return nil, o, err
+		}
+	}
+	return d.finish(p, m, packed, &o)
+}
+
+// replayDigital classifies one batch of the digital transport from recorded
+// IQ (iq level, estimated channel): the receiver half of digital, for
+// recordings made with DigitalConfig.RecordIQ under the same keys.
+func (e *evaluator) replayDigital(m *jscc.Model, channelName string, snr units.DB, images int, keyID uint32, next func(n int) ([]complex64, error)) ([]uint8, digitalOutcome, error) {
+	l, err := e.heFor(m)
+	if err != nil {
+		return nil, digitalOutcome{}, err
+	}
+	if _, err := e.channelFor(sim.Point{Model: Model4, Channel: channelName, Level: "iq"}); err != nil {
+		return nil, digitalOutcome{}, err
+	}
+	if e.cfg.IQ.PerfectCSI {
+		return nil, digitalOutcome{}, fmt.Errorf("link: a recording carries no channel state: replay needs estimated CSI")
+	}
+	if e.digitalW == nil {
+		dc, err := newDigitalChain(e.cfg.Digital)
+		if err != nil {
+			return nil, digitalOutcome{}, err
+		}
+		e.digitalW = &digitalWorker{chain: dc}
+	}
+	d := e.digitalW.chain
+	polys := 2
+	if d.cfg.Degree2 {
+		polys = 3
+	}
+	rxc, o, err := d.replay(e.params, batchMeta{images: images, keyID: keyID, bits: d.cfg.Bits, polys: polys}, e.iq.cur, snr, next)
+	if err != nil || rxc == nil {
+		return nil, o, err
+	}
+	if d.lift, err = rxc.Lift(d.lift); err != nil {
+		return nil, o, err
+	}
+	labels, err := l.rx.Classify(nil, d.lift)
+	return labels, o, err
 }
 
 // noLabel marks an image the receiver could not classify.

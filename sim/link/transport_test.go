@@ -2,9 +2,13 @@ package link
 
 import (
 	"context"
+	"io"
+	"path/filepath"
 	"testing"
 
 	"github.com/hesemcom/hesemcom/app/he"
+	"github.com/hesemcom/hesemcom/modem/iqfile"
+	"github.com/hesemcom/hesemcom/phy/jscc"
 	"github.com/hesemcom/hesemcom/sim"
 )
 
@@ -88,5 +92,91 @@ func TestDigitalTransport(t *testing.T) {
 	// Every frame is still sent (and counted) after the batch is lost.
 	if lo.Counts.Extra[XChannelUses] != x[XChannelUses] || lo.Counts.Extra[XFramesTried] != 1 {
 		t.Errorf("-5 dB: %d channel uses, %d frames decoded", lo.Counts.Extra[XChannelUses], lo.Counts.Extra[XFramesTried])
+	}
+}
+
+// TestDigitalSigMFReplay records the encrypted link's received IQ (digital
+// transport, iq level, TDL-A) to a SigMF recording, replays the file through
+// the receiver and gets the live run's decisions, image by image. LossErase
+// and a fading channel make some frames fail, so the replay also has to
+// lose exactly the live run's frames.
+func TestDigitalSigMFReplay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("CKKS batch and ~2600 LDPC blocks over OFDM: skipped with -short")
+	}
+	models := fittedModels(t)
+	hp := he.MustParams(testInsecureLogN10)
+	base := filepath.Join(t.TempDir(), "model4-digital")
+	w, err := iqfile.Create(base, iqfile.Meta{Global: iqfile.Global{SampleRate: DefaultIQSampleRate, Description: "hesemcom model 4, digital transport, tdl-a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sample uint64
+	record := func(seq int, rx []complex64) error {
+		s := uint32(seq)
+		w.Annotate(iqfile.Annotation{SampleStart: sample, SampleCount: uint64(len(rx)), Label: "frame", HesemcomSeq: &s})
+		sample += uint64(len(rx))
+		return w.Write(rx)
+	}
+	const items, snr = 200, 16
+	cfg := Config{Models: models, Datasets: offset, HE: &hp, Digital: DigitalConfig{RecordIQ: record, Loss: LossErase}}
+	var ev *evaluator
+	f := NewFactory(cfg)
+	keep := func(wk int) (sim.Evaluator, error) {
+		e, err := f(wk)
+		ev = e.(*evaluator)
+		return e, err
+	}
+	s := sim.Sweep{Points: []sim.Point{{Dataset: "mnist", Model: Model4, Channel: "tdl-a", SNR: snr, Level: "iq", Transport: "digital"}}, Items: items, Realisations: 1, Seed: 9, Chunk: items}
+	res, err := sim.Run(context.Background(), s, keep, sim.Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	live := append([]uint8(nil), ev.labels...)
+	x := res.Points[0].Counts.Extra
+	t.Logf("live: accuracy %.3f, %d/%d frames lost, %d features erased, %d IQ samples per image",
+		res.Points[0].Accuracy, x[XFramesLost], x[XFrames], x[XFeatsErased], x[XIQSamples]/items)
+	if uint64(x[XIQSamples]) != sample {
+		t.Fatalf("recorded %d samples, sent %d", sample, x[XIQSamples])
+	}
+
+	file, err := iqfile.Open(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	var buf []complex64
+	next := func(n int) ([]complex64, error) {
+		buf = buf[:0]
+		for len(buf) < n {
+			blk, err := file.Read(make([]complex64, 0, n-len(buf)))
+			if err != nil {
+				return nil, err
+			}
+			buf = append(buf, blk...)
+		}
+		return buf, nil
+	}
+	m, _ := models("mnist", jscc.HE, snr)
+	got, o, err := ev.replayDigital(m, "tdl-a", snr, items, ev.digitalW.chain.comp.KeyID(), next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(o.lost) != x[XFramesLost] {
+		t.Errorf("replay lost %d frames, live %d", o.lost, x[XFramesLost])
+	}
+	if len(got) != len(live) {
+		t.Fatalf("%d replayed labels, %d live", len(got), len(live))
+	}
+	for i := range got {
+		if got[i] != live[i] {
+			t.Fatalf("image %d: replay %d, live %d", i, got[i], live[i])
+		}
+	}
+	if _, err := next(1); err != io.EOF {
+		t.Errorf("recording longer than the replay: %v", err)
 	}
 }
