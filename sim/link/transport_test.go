@@ -119,7 +119,7 @@ func TestDigitalSigMFReplay(t *testing.T) {
 		return w.Write(rx)
 	}
 	const items, snr = 200, 16
-	cfg := Config{Models: models, Datasets: offset, HE: &hp, Digital: DigitalConfig{RecordIQ: record, Loss: LossErase}}
+	cfg := Config{Models: models, Datasets: offset, HE: &hp, Digital: DigitalConfig{RecordIQ: record, Loss: LossErase, Bits: 50}} // 50 bits: slot noise ≈ 0.01 at N = 2^10
 	var ev *evaluator
 	f := NewFactory(cfg)
 	keep := func(wk int) (sim.Evaluator, error) {
