@@ -445,3 +445,14 @@ func TestParamCount(t *testing.T) {
 		}
 	}
 }
+
+func TestTrainAtZeroDB(t *testing.T) {
+	// A per-SNR model at 0 dB must train at 0 dB, not fall back to a range.
+	m, _ := New(Config{Arch: HE, Kernel: 3}, 1)
+	if err := m.Train(context.Background(), synthetic(128, 1), TrainConfig{Epochs: 1, SNRLo: 0, SNRHi: 0, Seed: 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if m.Meta.SNRLo != 0 || m.Meta.SNRHi != 0 || m.Meta.Agnostic() {
+		t.Errorf("trained over [%v, %v] dB, want [0, 0]", m.Meta.SNRLo, m.Meta.SNRHi)
+	}
+}

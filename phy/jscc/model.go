@@ -285,7 +285,7 @@ type TrainConfig struct {
 	Epochs       int      // default 10
 	BatchSize    int      // default 64
 	LR           float64  // initial Adam step size, default 3e-3, cosine-decayed to LR/20
-	SNRLo, SNRHi units.DB // training SNRs uniform in [SNRLo, SNRHi] dB; both 0 means [0, 25] (SNR-agnostic)
+	SNRLo, SNRHi units.DB // training SNRs uniform in [SNRLo, SNRHi] dB (no default: equal values train at one SNR, 0 dB included)
 	Seed         uint64   // shuffling and channel noise
 	Shards       int      // concurrent gradient shards, default 2 (the result depends on it, not on GOMAXPROCS)
 }
@@ -306,9 +306,6 @@ func (m *Model) Train(ctx context.Context, data *Images, tc TrainConfig, progres
 	}
 	if tc.LR == 0 {
 		tc.LR = 3e-3
-	}
-	if tc.SNRLo == 0 && tc.SNRHi == 0 {
-		tc.SNRHi = 25
 	}
 	if tc.SNRHi < tc.SNRLo {
 		return fmt.Errorf("jscc: SNR range [%v, %v] dB is empty", tc.SNRLo, tc.SNRHi)
