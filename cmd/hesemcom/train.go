@@ -41,6 +41,7 @@ func newTrainCmd(g *globalFlags) *cobra.Command {
 	var (
 		recipe, dataset, model, snr, out string
 		epochs, batch, kernel, channels  int
+		limit                            int
 		lr                               float64
 		seed                             uint64
 		asJSON                           bool
@@ -101,6 +102,9 @@ Training is deterministic for a seed. The training sets are read from --data.`,
 			if err != nil {
 				return err
 			}
+			if limit > 0 && limit < train.Len() {
+				train = train.Slice(0, limit)
+			}
 			m, err := jscc.New(r.Config, r.Train.Seed)
 			if err != nil {
 				return usageError{err}
@@ -159,6 +163,7 @@ Training is deterministic for a seed. The training sets are read from --data.`,
 	f.Float64Var(&lr, "lr", 3e-3, "initial Adam step size (cosine-decayed to lr/20)")
 	f.Uint64Var(&seed, "seed", 1, "seed of the weights, shuffling and channel noise")
 	f.StringVar(&out, "out", "", "model file to write (required)")
+	f.IntVar(&limit, "limit", 0, "train on the first N training images only (0: all 60000)")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object on stdout")
 	return c
 }
