@@ -67,13 +67,13 @@
 // (mod n²) is a fixed function of the pixel and its rendering is the
 // sawtooth frac(α + m·β) of the grey level: the image's level sets show
 // through, but SIFT keypoints still do not repeat unless that map happens to
-// be monotone (β within 1/255 of an integer, probability ≈ 2/255). The
+// be monotone (α + 255·β < 1 or the mirror case, probability ≈ 1/255). The
 // paper's near-identical keypoints on the ciphertext image therefore require
 // a deterministic, order-preserving rendering of ciphertexts, i.e. giving up
 // IND-CPA security: with reused randomness equal pixels have equal
 // ciphertexts, which already leaks the image (see the reused-randomness
 // panel of "hesemcom sift"). A third rendering reuses an r picked so the map
-// is monotone (about one randomiser in a thousand): it shows the photograph
+// is monotone (about one randomiser in 2000): it shows the photograph
 // with reduced contrast, and SIFT repeats a large share of the plaintext
 // keypoints — the paper's picture, obtained only by giving up confidentiality.
 // Notes carries this explanation for the CLI.

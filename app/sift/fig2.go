@@ -95,8 +95,8 @@ var Notes = []string{
 	"(d) is exact: the DoG is computed on Paillier ciphertexts with integer filters (blurs as products of ciphertexts, differences as multiplication by inverses), so the key holder decrypts the same integers the plaintext scale space has; repeatability and descriptor matching are 100% by construction, which shows that linear filtering commutes with additively homomorphic encryption, not that ciphertexts 'retain semantic information'.",
 	"Only the key holder sees the DoG: the server holds ciphertexts and the public key and learns nothing (IND-CPA). Keypoints are found after decryption; nothing is detected on ciphertexts.",
 	"Plaintext SIFT on the rendered ciphertext image with fresh randomness per pixel (secure Paillier) finds keypoints in noise: repeatability is at chance level.",
-	"With one randomness r reused for every pixel, Enc(m) = (1+m·n)·r^n = R + m·T mod n² is a fixed function of the pixel; its rendering (leading byte) is the sawtooth frac(α + m·β) of the grey level, so image structure partly survives. Near-identical keypoints on the ciphertext image, as Fig. 2(d) of the paper shows, would need this map to be monotone (|β| < 1/255 mod 1, probability ≈ 2/255 over r) — and any reuse already makes the encryption deterministic: equal pixels give equal ciphertexts, so it is not IND-CPA secure and leaks the image's level sets.",
-	"The third ciphertext image reuses an r picked on purpose (about one randomiser in a thousand) so that the rendering is monotone: it looks like the photograph with reduced contrast and SIFT repeats a large part of the plaintext keypoints. That is what a Fig. 2(d)-like result requires — an encryption that is deterministic and order-preserving on the pixels, which hides nothing of the image's structure.",
+	"With one randomness r reused for every pixel, Enc(m) = (1+m·n)·r^n = R + m·T mod n² is a fixed function of the pixel; its rendering (leading byte) is the sawtooth frac(α + m·β) of the grey level, so image structure partly survives. Near-identical keypoints on the ciphertext image, as Fig. 2(d) of the paper shows, would need this map to be monotone on 0…255 (α + 255·β < 1 or the mirror case, probability ≈ 1/255 over r for α, β uniform) — and any reuse already makes the encryption deterministic: equal pixels give equal ciphertexts, so it is not IND-CPA secure and leaks the image's level sets.",
+	"The third ciphertext image reuses an r picked on purpose (about one randomiser in two thousand) so that the rendering is monotone with slope ≥ 1/2: it looks like the photograph with reduced contrast and SIFT repeats a large part of the plaintext keypoints. That is what a Fig. 2(d)-like result requires — an encryption that is deterministic and order-preserving on the pixels, which hides nothing of the image's structure.",
 }
 
 // RunFig2 runs the Fig. 2 experiment on img with the key sk.
@@ -247,14 +247,16 @@ func (d *Detector) ciphertextImages(ctx context.Context, pk *paillier.PublicKey,
 // monotoneRandomizer searches fresh randomisers for one whose reuse makes
 // the rendering m ↦ ⌊256·(R + m·T)/n²⌋ (R = r^n, T = n·R mod n²) monotone
 // on [0, 255] with slope in [1/2, 1): R + 255·T < n² and n²/512 ≤ T < n²/256,
-// which happens for about one randomiser in a thousand. It returns nil if
-// none of 8192 candidates fits.
+// which happens for about one randomiser in 2000 (β ∈ [1/512, 1/256) has
+// probability 1/512, and α < 1 − 255·β then holds a quarter of the time on
+// average). It returns nil if none of 16384 candidates fits (probability
+// ≈ e^−8).
 func monotoneRandomizer(pk *paillier.PublicKey, random io.Reader, workers int) (*paillier.Randomizer, error) {
 	n2 := pk.N2()
 	lo := new(big.Int).Rsh(n2, 9)
 	hi := new(big.Int).Rsh(n2, 8)
 	zero, one := new(big.Int), big.NewInt(1)
-	for range 32 {
+	for range 64 {
 		rzs, err := pk.NewRandomizers(random, 256, workers)
 		if err != nil {
 			return nil, err
