@@ -79,6 +79,8 @@ const (
 	StageDoG     = "encrypted DoG"
 	StageDecrypt = "decrypt"
 	StageDetect  = "detect"
+	// StageCiphertextImages encrypts every pixel for the rendered panels.
+	StageCiphertextImages = "encrypt every pixel"
 )
 
 // Progress receives the progress of a long stage; it may be called from

@@ -190,12 +190,21 @@ func RenderCiphertext(pk *paillier.PublicKey, ct *paillier.Ciphertext) uint8 {
 // then one randomiser reused), renders both and runs plaintext SIFT on them.
 func (d *Detector) ciphertextImages(ctx context.Context, pk *paillier.PublicKey, img *Gray, ref []Keypoint, opt Fig2Options) (*CiphertextImageResult, *CiphertextImageResult, *CiphertextImageResult, error) {
 	n := img.W * img.H
-	rz, err := pk.NewRandomizers(opt.Random, n, max(1, opt.Workers))
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, nil, nil, err
+	// Fresh randomisers in chunks, for progress and cancellation.
+	const chunk = 4096
+	rz := make([]*paillier.Randomizer, 0, n)
+	for len(rz) < n {
+		part, err := pk.NewRandomizers(opt.Random, min(chunk, n-len(rz)), max(1, opt.Workers))
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		rz = append(rz, part...)
+		if err := ctx.Err(); err != nil {
+			return nil, nil, nil, err
+		}
+		if opt.Progress != nil {
+			opt.Progress(StageCiphertextImages, len(rz), n)
+		}
 	}
 	run := func(label string, rzOf func(i int) *paillier.Randomizer) (*CiphertextImageResult, error) {
 		out := &Gray{W: img.W, H: img.H, Pix: make([]uint8, n)}
@@ -220,9 +229,6 @@ func (d *Detector) ciphertextImages(ctx context.Context, pk *paillier.PublicKey,
 		r.MatchRate = MatchRate(ref, kps, Identity, MatchRatio, RepeatTolerancePx)
 		r.RenderRankCorrelation = spearman(img.Pix, out.Pix)
 		r.ChanceRepeatability = chanceRepeatability(kps, img.W, img.H)
-		if opt.Progress != nil {
-			opt.Progress("ciphertext images", 1, 1)
-		}
 		return r, nil
 	}
 	fresh, err := run("fresh per pixel", func(i int) *paillier.Randomizer { return rz[i] })
