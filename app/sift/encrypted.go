@@ -428,14 +428,17 @@ func EncryptImage(ctx context.Context, pk *paillier.PublicKey, img *Gray, octave
 // inverses. Lower octaves are recomputed on this packing up to their level 3.
 func EncryptedDoG(ctx context.Context, pk *paillier.PublicKey, w, h, octaves, o int, in ctPlane, p Packing, opt HEOptions, ops *atomic.Int64) (*EncryptedOctave, error) {
 	geo := layout(w, h, octaves)
+	return encryptedDoG(ctx, pk, geo, o, in, p, opt, ops, new(atomic.Int64), workCount(geo, o, p))
+}
+
+// encryptedDoG is EncryptedDoG reporting progress as prog out of total.
+func encryptedDoG(ctx context.Context, pk *paillier.PublicKey, geo []geometry, o int, in ctPlane, p Packing, opt HEOptions, ops, prog *atomic.Int64, total int) (*EncryptedOctave, error) {
 	workers := max(1, opt.Workers)
 	r := &heRun{ctx: ctx, pk: pk, workers: workers, prog: opt.Progress, pack: p}
 	ev := pk.NewEvaluator()
 	for range workers {
 		r.evs = append(r.evs, ev.Clone())
 	}
-	total := workCount(geo, o, p)
-	prog := new(atomic.Int64)
 	cur := in
 	var err error
 	eo := &EncryptedOctave{Packing: p, geo: geo[o]}
@@ -631,9 +634,14 @@ func (d *Detector) EncryptedPyramid(ctx context.Context, sk *paillier.PrivateKey
 	var ops atomic.Int64
 	t0, c0 = time.Now(), processCPU()
 	eos := make([]*EncryptedOctave, n)
+	work := 0
+	for o := range n {
+		work += workCount(geo, o, packs[o])
+	}
+	prog := new(atomic.Int64)
 	for o := range n {
 		res.Stats.Encryptions += packs[o].Cells
-		if eos[o], err = EncryptedDoG(ctx, pk, img.W, img.H, n, o, planes[o], packs[o], opt, &ops); err != nil {
+		if eos[o], err = encryptedDoG(ctx, pk, geo, o, planes[o], packs[o], opt, &ops, prog, work); err != nil {
 			return nil, err
 		}
 	}
