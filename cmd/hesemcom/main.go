@@ -78,6 +78,7 @@ cross a modem and channel, and only the receiver decrypts the class.`,
 		newIQCmd(g),
 		newCodecCmd(g), newAvalancheCmd(g),
 		newSiftCmd(g),
+		newTransportCmd(g),
 	)
 	// Unknown subcommands and bad positional arguments are usage errors too.
 	for _, c := range root.Commands() {
