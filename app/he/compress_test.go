@@ -193,3 +193,97 @@ func centredNorm(x ring.Poly, q uint64) float64 {
 	}
 	return s
 }
+
+// TestCoefficientNoiseFormula checks issue 9's hybrid-transport formula:
+// Gaussian noise of standard deviation σ (in units of the coefficient
+// modulus Q) on the coefficients of (c0, c1) of a degree-1 ciphertext comes
+// out of decryption as slot noise σ·√(N(1+h)/2)/Δ, and σ·√(N/2)/Δ with
+// noise on c0 only. The noise enters through the compressed representation
+// with F extra fractional bits (v·2^F + round(n·2^F)), so rounding adds
+// σ_r = 2^-F/√12 per coefficient, negligible next to σ here.
+func TestCoefficientNoiseFormula(t *testing.T) {
+	p, kc, _, _, ft := smallSetup(t)
+	ks, err := kc.lookup(ft.KeyID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ringQ := p.p.RingQ().AtLevel(circuitLevel)
+	s := ringQ.NewPoly()
+	ringQ.IMForm(ks.sk.Value.Q, s)
+	ringQ.INTT(s, s)
+	h := centredNorm(s, p.p.Q()[0])
+	rk, err := kc.RelinKey(ft.KeyID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const bitsKept, frac = 52, 8
+	c, err := ft.Compress(nil, CompressConfig{Bits: bitsKept + frac, Relinearize: rk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecd := hefloat.NewEncoder(p.p)
+	decode := func(ft *Tensor) [][]float64 {
+		out := make([][]float64, Features)
+		pt := hefloat.NewPlaintext(p.p, circuitLevel)
+		for f, ct := range ft.cts {
+			ks.dec.Decrypt(ct, pt)
+			out[f] = make([]float64, p.Slots())
+			if err := ecd.Decode(pt, out[f]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return out
+	}
+	base, err := c.Lift(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := decode(base)
+	N := float64(p.p.N())
+	// σ = 4 units of 2^-bitsKept·Q: the coefficient noise of a hybrid
+	// transport whose analog part carries the lowest bits.
+	const sigmaUnits = 4.0
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, both := range []bool{false, true} {
+		d, _ := NewCompressed(p, c.KeyID(), c.Images(), c.Bits(), c.Polys())
+		copy(d.coeffs, c.coeffs)
+		mask := uint64(1)<<d.bits - 1
+		n := p.p.N()
+		for f := range Features {
+			for i := range 2 {
+				if i == 1 && !both {
+					continue
+				}
+				co := d.coeffs[(f*2+i)*n : (f*2+i+1)*n]
+				for j := range co {
+					e := int64(math.Round(r.NormFloat64() * sigmaUnits * (1 << frac)))
+					co[j] = uint64(int64(co[j])+e) & mask
+				}
+			}
+		}
+		lt, err := d.Lift(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := decode(lt)
+		var sq float64
+		var cnt int
+		for f := range got {
+			for j := range got[f] {
+				e := got[f][j] - ref[f][j]
+				sq += e * e
+				cnt++
+			}
+		}
+		meas := math.Sqrt(sq / float64(cnt))
+		terms := 1.0
+		if both {
+			terms += h
+		}
+		want := sigmaUnits * math.Exp2(p.LogHeadroom()-bitsKept) * math.Sqrt(N*terms/2)
+		t.Logf("noise on c0%s: slot noise %.4e, formula %.4e", map[bool]string{true: " and c1"}[both], meas, want)
+		if math.Abs(meas/want-1) > 0.05 {
+			t.Errorf("both=%v: slot noise %.4e, formula σ√(N(1+h)/2)/Δ gives %.4e", both, meas, want)
+		}
+	}
+}
