@@ -74,10 +74,6 @@ func (s *sos) renormalise() {
 	}
 }
 
-func (s *sos) clone() sos {
-	return sos{p: append([]complex128(nil), s.p...), w: append([]float64(nil), s.w...), step: append([]complex128(nil), s.step...), k: s.k, norm: s.norm}
-}
-
 func checkDoppler(fd float64, sinusoids int) error {
 	if math.IsNaN(fd) || fd < 0 || fd > 0.5 {
 		return fmt.Errorf("channel: normalised Doppler fD·Ts = %v out of range [0, 0.5]", fd)
