@@ -32,6 +32,8 @@ type Config struct {
 	IQ IQConfig
 	// Digital configures Model 4's digital transport (transport.go).
 	Digital DigitalConfig
+	// Hybrid configures the hybrid transport (transport_hybrid.go).
+	Hybrid HybridConfig
 
 	eves      *eves            // trained eavesdroppers, shared by the workers
 	classical *classicalShared // Model 1 payload cache and oracle choices
@@ -83,6 +85,7 @@ type evaluator struct {
 	model1               *classicalWorker
 	iq                   *iqState       // iq level (iq.go)
 	digitalW             *digitalWorker // digital transport (transport.go)
+	hybridW              *hybridWorker  // hybrid transport (transport_hybrid.go)
 }
 
 func (e *evaluator) model(dataset string, model string, snr units.DB) (*jscc.Model, error) {
@@ -140,8 +143,10 @@ func (e *evaluator) Eval(ctx context.Context, u sim.Unit) (sim.Counts, error) {
 			return e.withIQ(e.encrypted(ctx, u, ds, m, ch, snr))
 		case "digital":
 			return e.digital(ctx, u, ds, m, ch, snr) // transport.go
+		case "hybrid":
+			return e.hybrid(ctx, u, ds, m, ch, snr) // transport_hybrid.go
 		}
-		return sim.Counts{}, fmt.Errorf("link: transport %q: want slot or digital", u.Point.Transport)
+		return sim.Counts{}, fmt.Errorf("link: transport %q: want slot, digital or hybrid", u.Point.Transport)
 	}
 	return sim.Counts{}, fmt.Errorf("link: model %q is not available in sweeps", u.Point.Model)
 }

@@ -16,7 +16,7 @@ type Scenario struct {
 	Models       []string  `json:"models"`       // 1–4, he-wide
 	SNRs         []float64 `json:"snrs_db"`      // Es/N0 per complex symbol
 	Channels     []string  `json:"channels"`     // awgn, rayleigh, rician-K<k>; iq level also tdl-a/b/c (ParseIQChannel)
-	Transport    string    `json:"transport"`    // Model 4: slot or digital
+	Transport    string    `json:"transport"`    // Model 4: slot, digital or hybrid
 	Level        string    `json:"level"`        // symbol or iq
 	Images       int       `json:"images"`       // per point and realisation, ≤ 10000
 	Realisations int       `json:"realisations"` // noise realisations per point
@@ -64,9 +64,9 @@ func (s Scenario) Sweep() (sim.Sweep, error) {
 	switch transport {
 	case "":
 		transport = "slot"
-	case "slot", "digital":
+	case "slot", "digital", "hybrid":
 	default:
-		return sim.Sweep{}, fmt.Errorf("link: transport %q: want slot or digital", s.Transport)
+		return sim.Sweep{}, fmt.Errorf("link: transport %q: want slot, digital or hybrid", s.Transport)
 	}
 	if len(s.SNRs) == 0 || len(s.Datasets) == 0 || len(s.Models) == 0 || len(s.Channels) == 0 {
 		return sim.Sweep{}, fmt.Errorf("link: a scenario needs datasets, models, SNRs and channels")

@@ -218,10 +218,21 @@ type digitalOutcome struct {
 // and the channel, and returns the receiver's compressed tensor (nil if the
 // batch is lost under LossBatch).
 func (d *digitalChain) send(c *he.Compressed, p he.Params, u sim.Unit, from int, ch Channel, iq *iqModem, snr units.DB, pcg *rand.PCG, r *rand.Rand) (*he.Compressed, digitalOutcome, error) {
-	var o digitalOutcome
-	P := d.cfg.FrameBytes
 	d.tx = c.Pack(d.tx[:0])
 	packed := len(d.tx)
+	o, err := d.sendPayload(c.KeyID(), u, from, ch, iq, snr, pcg, r)
+	if err != nil {
+		return nil, o, err
+	}
+	return d.finish(p, batchMeta{images: c.Images(), keyID: c.KeyID(), bits: c.Bits(), polys: c.Polys()}, packed, &o)
+}
+
+// sendPayload carries the bytes in d.tx through frames, coding, modulation
+// and the channel into d.rx, marking lost frames in d.lost (lost frames'
+// bytes are zero). d.tx is padded to whole frames.
+func (d *digitalChain) sendPayload(keyID uint32, u sim.Unit, from int, ch Channel, iq *iqModem, snr units.DB, pcg *rand.PCG, r *rand.Rand) (digitalOutcome, error) {
+	var o digitalOutcome
+	P := d.cfg.FrameBytes
 	for len(d.tx)%P != 0 {
 		d.tx = append(d.tx, 0)
 	}
@@ -239,13 +250,13 @@ func (d *digitalChain) send(c *he.Compressed, p he.Params, u sim.Unit, from int,
 	for seq := range o.frames {
 		// Every frame is sent (channel uses count them all) even when the
 		// batch is already lost; only the decoding is skipped then.
-		hdr := frame.Frame{Type: frame.TypeCiphertext, KeyID: uint16(c.KeyID()), Seq: uint32(seq)}
+		hdr := frame.Frame{Type: frame.TypeCiphertext, KeyID: uint16(keyID), Seq: uint32(seq)}
 		if d.fr, err = frame.Append(d.fr[:0], &hdr, d.tx[seq*P:(seq+1)*P]); err != nil {
-			return nil, o, err
+			return o, err
 		}
 		if d.cfg.Capture != nil {
 			if err := d.cfg.Capture(int64(seq)*perFrame, d.fr); err != nil {
-				return nil, o, err
+				return o, err
 			}
 		}
 		o.symbols += int64(d.syms)
@@ -257,10 +268,10 @@ func (d *digitalChain) send(c *he.Compressed, p he.Params, u sim.Unit, from int,
 		}
 		d.bits = unpackBits(d.bits, d.fr)
 		if d.cw, err = d.enc.Encode(d.cw, d.bits); err != nil {
-			return nil, o, err
+			return o, err
 		}
 		if d.x, err = d.con.Map(d.x, d.cw); err != nil {
-			return nil, o, err
+			return o, err
 		}
 		pcg.Seed(frameSeed(u, from, seq))
 		if iq == nil {
@@ -278,18 +289,18 @@ func (d *digitalChain) send(c *he.Compressed, p he.Params, u sim.Unit, from int,
 				iq.record = func(rx []complex64) error { return d.cfg.RecordIQ(seq, rx) }
 			}
 			if y, nv, err = iq.SendCSI(d.x, snr, r); err != nil {
-				return nil, o, err
+				return o, err
 			}
 			d.llr, err = d.con.LLRPerSymbol(d.llr, y, nv, qam.MaxLog)
 		}
 		if err != nil {
-			return nil, o, err
+			return o, err
 		}
 		if err := d.deliver(seq, &o); err != nil {
-			return nil, o, err
+			return o, err
 		}
 	}
-	return d.finish(p, batchMeta{images: c.Images(), keyID: c.KeyID(), bits: c.Bits(), polys: c.Polys()}, packed, &o)
+	return o, nil
 }
 
 // deliver decodes frame seq from d.llr, checks the transport-block and frame

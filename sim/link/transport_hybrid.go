@@ -1,0 +1,276 @@
+package link
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/hesemcom/hesemcom/app/he"
+	"github.com/hesemcom/hesemcom/app/source"
+	"github.com/hesemcom/hesemcom/internal/units"
+	"github.com/hesemcom/hesemcom/phy/jscc"
+	"github.com/hesemcom/hesemcom/sim"
+)
+
+// Model 4's hybrid transport (issue 9's experiment, Point.Transport
+// "hybrid"): the relinearised features are compressed to B bits per
+// coefficient as for the digital transport; c1 and the high B−b bits of c0
+// go digitally (frames, LDPC, QAM), the lowest b bits of every c0
+// coefficient go as an analog amplitude, two per complex channel use, like
+// JSCC symbols. Decryption is linear, so channel noise σ on those amplitudes
+// (in units of the c0 LSB) comes out as slot noise σ·(Q/2^B)/Δ·√(N/2) —
+// c0 only, so without the √(1+h) growth that noise on c1 would get
+// (TestCoefficientNoiseFormula in app/he checks both formulas).
+//
+// The receiver rebuilds c0 = hi·2^b + (analog estimate), a real number kept
+// with F = min(8, 63−B) fractional bits, lifts and classifies. The analog
+// part is one amplitude per c0 coefficient, 196·N per batch, two per
+// channel use: 196 channel uses per image at a full batch of N/2 images. It
+// saves b·196·N bits of the digital payload. Lost frames lose the batch.
+
+// DefaultAnalogBits is the default b: at N = 2^13 the c0 slot noise
+// 2^b·√(N0/12)·2^(36−B)·√(N/2) stays at or below the B = 54 compression
+// noise (≈ 0.005) down to about 10 dB for b = 8.
+const DefaultAnalogBits = 8
+
+// HybridConfig configures the hybrid transport. Zero fields take defaults.
+type HybridConfig struct {
+	// AnalogBits is b, the low bits of each c0 coefficient sent as analog
+	// amplitudes, in [1, 16]; 0 means DefaultAnalogBits.
+	AnalogBits int `json:"analog_bits"`
+}
+
+// X counters of the hybrid transport.
+const (
+	XAnalogUses = "analog_uses" // complex channel uses of the analog part
+)
+
+type hybridWorker struct {
+	digital *digitalChain
+	comp    *he.Compressed
+	rxc     *he.Compressed
+	lift    *he.Tensor
+	hiBits  []uint64
+	x, y    []complex64
+	n0      []float32
+	analog  []float64
+}
+
+// hybrid evaluates Model 4 over the hybrid transport.
+func (e *evaluator) hybrid(ctx context.Context, u sim.Unit, ds *source.Dataset, m *jscc.Model, ch Channel, snr units.DB) (sim.Counts, error) {
+	l, err := e.heFor(m)
+	if err != nil {
+		return sim.Counts{}, err
+	}
+	b := e.cfg.Hybrid.AnalogBits
+	if b == 0 {
+		b = DefaultAnalogBits
+	}
+	if e.hybridW == nil {
+		dcfg := e.cfg.Digital
+		dcfg.Degree2, dcfg.Loss = false, LossBatch
+		dc, err := newDigitalChain(dcfg)
+		if err != nil {
+			return sim.Counts{}, err
+		}
+		e.hybridW = &hybridWorker{digital: dc}
+	}
+	h := e.hybridW
+	d := h.digital
+	B := d.cfg.Bits
+	if b < 1 || b > 16 || b >= B {
+		return sim.Counts{}, fmt.Errorf("link: hybrid analog bits %d out of range [1, min(16, %d)]", b, B-1)
+	}
+	F := min(8, 63-B)
+	var iq *iqModem
+	if e.iq != nil {
+		iq = e.iq.cur
+	}
+	c := sim.Counts{Extra: map[string]int64{}}
+	pcg := rand.NewPCG(0, 0)
+	r := rand.New(pcg)
+	slots := e.params.Slots()
+	px := ds.ImageSize()
+	amp := math.Sqrt(6) // u uniform in (−1/2, 1/2) has power 1/12: ×√6 gives 1/2 per real, Es = 1
+	for from := u.From; from < u.To; from += slots {
+		if err := ctx.Err(); err != nil {
+			return c, err
+		}
+		to := min(from+slots, u.To)
+		n := to - from
+		e.imgs = growF64(e.imgs, n*px)
+		for i, v := range ds.Pixels[from*px : to*px] {
+			e.imgs[i] = float64(v) / 255
+		}
+		bundle, err := e.keys.ForBatch(e.batches)
+		if err != nil {
+			return c, err
+		}
+		e.batches++
+		if err := l.tx.UsePublicKey(bundle); err != nil {
+			return c, err
+		}
+		if l.px, err = l.tx.Encrypt(l.px, e.imgs); err != nil {
+			return c, err
+		}
+		if l.feat, err = l.tx.Encode(l.feat, l.px); err != nil {
+			return c, err
+		}
+		rk, err := e.keys.RelinKey(bundle.ID())
+		if err != nil {
+			return c, err
+		}
+		if h.comp, err = l.feat.Compress(h.comp, he.CompressConfig{Bits: B, Relinearize: rk}); err != nil {
+			return c, err
+		}
+		co := h.comp.Coeffs()
+		N := len(co) / (2 * he.Features)
+		// Digital payload: per feature, c0's high B−b bits then c1's B bits,
+		// bit-packed LSB first.
+		d.tx = d.tx[:0]
+		var pk bitPacker
+		lo := uint64(1)<<b - 1
+		h.analog = growF64(h.analog, he.Features*N)
+		for f := range he.Features {
+			c0, c1 := co[2*f*N:(2*f+1)*N], co[(2*f+1)*N:(2*f+2)*N]
+			for j, v := range c0 {
+				d.tx = pk.put(d.tx, v>>b, B-b)
+				h.analog[f*N+j] = (float64(v&lo)+0.5)/float64(uint64(1)<<b) - 0.5
+			}
+			for _, v := range c1 {
+				d.tx = pk.put(d.tx, v, B)
+			}
+		}
+		d.tx = pk.flush(d.tx)
+		packed := len(d.tx)
+		o, err := d.sendPayload(h.comp.KeyID(), u, from, ch, iq, snr, pcg, r)
+		if err != nil {
+			return c, err
+		}
+		// Analog part: pairs of amplitudes as complex symbols, in chunks of
+		// one frame's symbols, each with its own seed.
+		h.x = growC(h.x, len(h.analog)/2)
+		for k := range h.x {
+			h.x[k] = complex(float32(amp*h.analog[2*k]), float32(amp*h.analog[2*k+1]))
+		}
+		chunk := d.syms
+		for k0, seq := 0, 0; k0 < len(h.x); k0, seq = k0+chunk, seq+1 {
+			xs := h.x[k0:min(k0+chunk, len(h.x))]
+			pcg.Seed(frameSeed(u, from, 1<<24+seq))
+			var y []complex64
+			if iq == nil {
+				h.y, h.n0 = symbolChannel(h.y, h.n0, xs, ch, snr, r)
+				y = h.y
+			} else {
+				if y, err = iq.Send(xs, snr, r); err != nil {
+					return c, err
+				}
+				c.Extra[XIQSamples] += int64(iq.Samples(len(xs)))
+			}
+			for k, v := range y {
+				h.analog[2*(k0+k)] = float64(real(v)) / amp
+				h.analog[2*(k0+k)+1] = float64(imag(v)) / amp
+			}
+		}
+		if iq != nil {
+			c.Extra[XIQSamples] += o.samples
+		}
+		c.Items += int64(n)
+		c.Extra[XFrames] += int64(o.frames)
+		c.Extra[XFramesLost] += int64(o.lost)
+		c.Extra[XFramesTried] += int64(o.tried)
+		c.Extra[XAnalogUses] += int64(len(h.x))
+		c.Extra[XChannelUses] += o.symbols + int64(len(h.x))
+		c.Extra[XPayloadBits] += int64(packed * 8)
+		c.Extra[XCoefficients] += int64(len(co))
+		c.Extra[XWireBits] += int64(l.feat.BinarySize()) * 8
+		if o.lost > 0 {
+			c.Extra[XBatchesLost]++
+			e.labels = e.labels[:0]
+			for range n {
+				e.labels = append(e.labels, noLabel)
+			}
+			continue
+		}
+		// Rebuild B+F-bit coefficients: c0 = hi·2^b + analog estimate.
+		if h.rxc == nil || h.rxc.Images() != n || h.rxc.KeyID() != h.comp.KeyID() || h.rxc.Bits() != B+F {
+			if h.rxc, err = he.NewCompressed(e.params, h.comp.KeyID(), n, B+F, 2); err != nil {
+				return c, err
+			}
+		}
+		rc := h.rxc.Coeffs()
+		var up bitUnpacker
+		mask := uint64(1)<<(B+F) - 1
+		scale := math.Exp2(float64(b + F))
+		for f := range he.Features {
+			for j := range N {
+				hi := up.get(d.rx, B-b)
+				v := (hi << (b + F)) + uint64(int64(math.Round(((h.analog[f*N+j]+0.5)*scale)-0.5*math.Exp2(float64(F)))))
+				rc[2*f*N+j] = v & mask
+			}
+			for j := range N {
+				rc[(2*f+1)*N+j] = up.get(d.rx, B) << F & mask
+			}
+		}
+		if h.lift, err = h.rxc.Lift(h.lift); err != nil {
+			return c, err
+		}
+		if e.labels, err = l.rx.Classify(e.labels, h.lift); err != nil {
+			return c, err
+		}
+		for i := range n {
+			if int(e.labels[i]) == int(ds.Labels[from+i]) {
+				c.Correct++
+			}
+		}
+	}
+	return c, nil
+}
+
+// bitPacker appends values of any width ≤ 63 bits, least significant first.
+type bitPacker struct {
+	acc  uint64
+	have int
+}
+
+func (p *bitPacker) put(dst []byte, v uint64, n int) []byte {
+	for n > 0 {
+		take := min(n, 64-p.have, 32)
+		p.acc |= (v & (1<<take - 1)) << p.have
+		p.have += take
+		v >>= take
+		n -= take
+		for p.have >= 8 {
+			dst = append(dst, byte(p.acc))
+			p.acc >>= 8
+			p.have -= 8
+		}
+	}
+	return dst
+}
+
+func (p *bitPacker) flush(dst []byte) []byte {
+	if p.have > 0 {
+		dst = append(dst, byte(p.acc))
+	}
+	p.acc, p.have = 0, 0
+	return dst
+}
+
+// bitUnpacker reads what bitPacker wrote.
+type bitUnpacker struct {
+	pos int // bit position
+}
+
+func (u *bitUnpacker) get(src []byte, n int) uint64 {
+	var v uint64
+	for got := 0; got < n; {
+		byteI, bit := u.pos/8, u.pos%8
+		take := min(8-bit, n-got)
+		v |= uint64(src[byteI]>>bit&(1<<take-1)) << got
+		got += take
+		u.pos += take
+	}
+	return v
+}
