@@ -89,6 +89,7 @@ func newTransportTableCmd() *cobra.Command {
 		sc                   link.Scenario
 		snrs, transports     string
 		dcfg                 link.DigitalConfig
+		hcfg                 link.HybridConfig
 		loss, pcapPath, out  string
 		asJSON, perfect, all bool
 	)
@@ -99,7 +100,7 @@ func newTransportTableCmd() *cobra.Command {
 		Long: `table runs Models 2 and 3 and Model 4 under each --transport on the same
 images and noise seeds and prints accuracy (95 % Wilson interval), channel uses
 per image, IQ samples per image (iq level) and, for the digital transport,
-frames lost and bits per coefficient. --pcap writes every frame of the
+frames lost and bits per coefficient (the hybrid transport's digital part). --pcap writes every frame of the
 digital link to a pcap file (link type USER0), one worker.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -155,6 +156,7 @@ digital link to a pcap file (link type USER0), one worker.`,
 				Models:  link.Pretrained(link.PerSNR),
 				IQ:      link.IQConfig{PerfectCSI: perfect},
 				Digital: dcfg,
+				Hybrid:  hcfg,
 			}), opts)
 			finish()
 			if err != nil {
@@ -196,7 +198,8 @@ digital link to a pcap file (link type USER0), one worker.`,
 	f.StringSliceVar(&sc.Datasets, "dataset", sc.Datasets, "datasets: mnist, fashion")
 	f.StringVar(&snrs, "snr", "0,5,10,15,20,25", "SNRs in dB (Es/N0 per complex symbol / data subcarrier): a list, or lo:hi:step")
 	f.StringSliceVar(&sc.Channels, "channel", sc.Channels, "channels: awgn, rayleigh, rician-K<k>; at --level iq also tdl-a|b|c[-ds<ns>ns][-fd<Hz>]")
-	f.StringVar(&transports, "transport", "slot,digital", "Model 4 transports: slot, digital (list)")
+	f.StringVar(&transports, "transport", "slot,digital,hybrid", "Model 4 transports: slot, digital, hybrid (list)")
+	f.IntVar(&hcfg.AnalogBits, "analog-bits", 0, fmt.Sprintf("hybrid: low bits of each c0 coefficient sent as analog amplitudes (0: %d)", link.DefaultAnalogBits))
 	f.StringVar(&sc.Level, "level", "symbol", "simulation level: symbol or iq")
 	f.IntVar(&sc.Images, "images", sc.Images, "test images per point (≤ 10000; CKKS batches hold 4096)")
 	f.Uint64Var(&sc.Seed, "seed", sc.Seed, "run seed")
