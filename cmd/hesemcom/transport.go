@@ -47,6 +47,14 @@ func newTransportBitsCmd() *cobra.Command {
 			if err != nil {
 				return usageError{fmt.Errorf("--bits: %w", err)}
 			}
+			for _, v := range bits {
+				if v < 2 || v > 63 {
+					return usageError{fmt.Errorf("--bits: %d out of range [2, 63]", v)}
+				}
+			}
+			if images < 1 || images > 4096 || from < 0 || from+images > 10000 {
+				return usageError{fmt.Errorf("--images %d --from %d: want one batch (≤ 4096) inside the 10000 test images", images, from)}
+			}
 			ds, err := source.LoadTest(name)
 			if err != nil {
 				return err
