@@ -1,13 +1,16 @@
 package link
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"io"
 	"path/filepath"
 	"testing"
 
 	"github.com/hesemcom/hesemcom/app/he"
 	"github.com/hesemcom/hesemcom/modem/iqfile"
+	"github.com/hesemcom/hesemcom/phy/frame"
 	"github.com/hesemcom/hesemcom/phy/jscc"
 	"github.com/hesemcom/hesemcom/sim"
 )
@@ -41,10 +44,16 @@ func TestDigitalTransport(t *testing.T) {
 	models := fittedModels(t)
 	hp := he.MustParams(testInsecureLogN10)
 	const items = 300
+	// Frames of the encrypted link go to a pcap capture (link type USER0).
 	var frames []int64
+	var capBuf bytes.Buffer
+	pw, err := frame.NewPcapWriter(&capBuf, frame.PcapConfig{SampleRate: DefaultIQSampleRate})
+	if err != nil {
+		t.Fatal(err)
+	}
 	capture := func(sample int64, data []byte) error {
 		frames = append(frames, sample)
-		return nil
+		return pw.WriteFrame(sample, data)
 	}
 	pts := []sim.Point{
 		{Dataset: "mnist", Model: Model3, Channel: "awgn", SNR: 60},
@@ -85,6 +94,22 @@ func TestDigitalTransport(t *testing.T) {
 	}
 	if agree < items-2 {
 		t.Errorf("digital at 20 dB agrees with noiseless model 3 on %d/%d images", agree, items)
+	}
+	// Read the capture back: 24-byte pcap header, then 16-byte record
+	// headers (incl_len at offset 8, little endian) and frames that decode
+	// with a good CRC, the batch's key id and consecutive sequence numbers.
+	pc := capBuf.Bytes()
+	var fr frame.Frame
+	seq := uint32(0)
+	for off := 24; off < len(pc); seq++ {
+		n := int(binary.LittleEndian.Uint32(pc[off+8:]))
+		if err := fr.Decode(pc[off+16 : off+16+n]); err != nil || !fr.CRCOK || fr.Type != frame.TypeCiphertext || fr.Seq != seq%uint32(wantFrames) {
+			t.Fatalf("captured frame %d: %v, %+v", seq, err, fr)
+		}
+		off += 16 + n
+	}
+	if int64(seq) != 2*wantFrames {
+		t.Fatalf("%d frames in the pcap, want %d", seq, 2*wantFrames)
 	}
 	if lo.Counts.Correct != 0 || lo.Counts.Extra[XBatchesLost] != 1 {
 		t.Errorf("-5 dB: %d correct, %d batches lost", lo.Counts.Correct, lo.Counts.Extra[XBatchesLost])
