@@ -2,6 +2,7 @@ package link
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -240,4 +241,19 @@ func TestIQLevelErrors(t *testing.T) {
 	if _, err := (Scenario{Datasets: []string{"mnist"}, Models: []string{"3"}, SNRs: []float64{5}, Channels: []string{"tdl-a"}, Level: "symbol", Images: 10, Realisations: 1, Weights: "per-snr"}).Sweep(); err == nil {
 		t.Error("tdl-a accepted at the symbol level")
 	}
+}
+
+func ExampleParseIQChannel() {
+	for _, s := range []string{"awgn", "TDL-A-ds300ns-fd100", "rician-K10"} {
+		c, err := ParseIQChannel(s)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Printf("%s: %s, delay spread %.0f ns, Doppler %.0f Hz\n", c.Name, c.Kind, c.DelaySpread*1e9, c.Doppler)
+	}
+	// Output:
+	// awgn: awgn, delay spread 0 ns, Doppler 0 Hz
+	// tdl-a-ds300ns-fd100: tdl, delay spread 300 ns, Doppler 100 Hz
+	// rician-K10: flat, delay spread 0 ns, Doppler 0 Hz
 }
