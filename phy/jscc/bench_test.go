@@ -82,3 +82,13 @@ func ExampleModel_Weights() {
 	fmt.Println(len(w.ConvKernel), len(w.ConvBias), len(w.FCWeight), len(w.FCBias))
 	// Output: 25 1 1960 10
 }
+
+func ExamplePretrained() {
+	m, err := Pretrained("mnist-he-agnostic")
+	if err != nil {
+		panic(err)
+	}
+	w := m.Weights() // plain weights for a CKKS evaluator
+	fmt.Println(m.Config().Arch, m.Config().Kernel, m.ChannelUses(), len(w.FCWeight), m.Meta.Agnostic())
+	// Output: he 9 98 1960 true
+}
