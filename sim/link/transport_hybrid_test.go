@@ -51,7 +51,7 @@ func TestHybridTransport(t *testing.T) {
 	}
 	s := sim.Sweep{Points: pts, Items: items, Realisations: 1, Seed: 3, Chunk: items}
 	per := map[string][]bool{}
-	f := NewFactory(Config{Models: models, Datasets: offset, HE: &hp})
+	f := NewFactory(Config{Models: models, Datasets: offset, HE: &hp, Digital: DigitalConfig{Qm: 8, Rate: 0.8}}) // 256-QAM rate 0.8: fewer symbols, a short test
 	rec := func(w int) (sim.Evaluator, error) {
 		ev, err := f(w)
 		return recorder{ev.(*evaluator), per}, err

@@ -143,8 +143,8 @@ func TestDigitalSigMFReplay(t *testing.T) {
 		sample += uint64(len(rx))
 		return w.Write(rx)
 	}
-	const items, snr = 200, 16
-	cfg := Config{Models: models, Datasets: offset, HE: &hp, Digital: DigitalConfig{RecordIQ: record, Loss: LossErase, Bits: 50}} // 50 bits: slot noise ≈ 0.01 at N = 2^10
+	const items, snr = 200, 27
+	cfg := Config{Models: models, Datasets: offset, HE: &hp, Digital: DigitalConfig{RecordIQ: record, Loss: LossErase, Bits: 50, Qm: 6, Rate: 0.75}} // 50 bits: slot noise ≈ 0.01 at N = 2^10; 64-QAM rate 3/4 keeps the test short
 	var ev *evaluator
 	f := NewFactory(cfg)
 	keep := func(wk int) (sim.Evaluator, error) {
