@@ -120,6 +120,9 @@ func TestTrainSynthetic(t *testing.T) {
 			if a.HEFriendly() {
 				checkPower(t, m, train)
 			}
+			if testing.Short() {
+				return
+			}
 			// Determinism: the same recipe gives the same weights.
 			m2, _ := New(Config{Arch: a, Channels: map[Arch]int{HEWide: 2}[a]}, 3)
 			if err := m2.Train(context.Background(), train, tc, nil); err != nil {

@@ -32,6 +32,9 @@ func TestPretrainedMatchRecipes(t *testing.T) {
 				m.Meta.Seed != r.Train.Seed || m.Meta.SNRLo != float64(r.Train.SNRLo) || m.Meta.SNRHi != float64(r.Train.SNRHi) {
 				t.Errorf("model %+v %+v does not match recipe %+v", m.Config(), m.Meta, r)
 			}
+			if testing.Short() && !m.Meta.Agnostic() {
+				return // -short: accuracy of the SNR-agnostic models only
+			}
 			d := loadVectors(t, r.Dataset)
 			if m.Config().Arch.HEFriendly() {
 				// The gain was calibrated on the 60k training images; on 100 test
