@@ -257,3 +257,23 @@ func ExampleParseIQChannel() {
 	// tdl-a-ds300ns-fd100: tdl, delay spread 300 ns, Doppler 100 Hz
 	// rician-K10: flat, delay spread 0 ns, Doppler 0 Hz
 }
+
+func TestIQScenarioRejects(t *testing.T) {
+	base := Scenario{Datasets: []string{"mnist"}, Models: []string{"1"}, SNRs: []float64{5}, Channels: []string{"awgn"}, Level: "iq", Images: 10, Realisations: 1, Weights: "per-snr"}
+	if _, err := base.Sweep(); err == nil {
+		t.Error("model 1 accepted at the iq level")
+	}
+	base.Models, base.Eve = []string{"3"}, true
+	if _, err := base.Sweep(); err == nil {
+		t.Error("eavesdropper accepted at the iq level")
+	}
+	base.Eve, base.Transport = false, "pigeon"
+	if _, err := base.Sweep(); err == nil {
+		t.Error("unknown transport accepted")
+	}
+	base.Models, base.Transport = []string{"4"}, "hybrid"
+	sw, err := base.Sweep()
+	if err != nil || sw.Points[0].Transport != "hybrid" || sw.Points[0].Level != "iq" {
+		t.Errorf("hybrid at iq: %+v, %v", sw.Points, err)
+	}
+}

@@ -81,6 +81,9 @@ func (s Scenario) Sweep() (sim.Sweep, error) {
 			if err != nil {
 				return sim.Sweep{}, err
 			}
+			if level == "iq" && (m == Model1 || s.Eve) {
+				return sim.Sweep{}, fmt.Errorf("link: model 1 and the eavesdropper are not available at the iq level")
+			}
 			for _, cs := range s.Channels {
 				ch, err := parseLevelChannel(level, cs) // iq.go
 				if err != nil {
