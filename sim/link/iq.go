@@ -32,7 +32,12 @@ import (
 // prefix (1/8, covering TDL-C at a 300 ns delay spread: 8.65·DS = 2.6 µs ≈ 10
 // samples at 3.84 MHz, TR 38.901 Table 7.7.2-3), 68 active subcarriers with a
 // pilot every 4th and on the last (18 pilots, 50 data), so one image's 98
-// symbols fill two OFDM symbols with two zero-power pads.
+// symbols fill two OFDM symbols with two zero-power pads. The equaliser is
+// ZF: unbiased like the symbol level's and right for the digital transport's
+// QAM LLRs. MMSE (Equalizer: ofdm.MMSE) serves the JSCC better at low SNR:
+// MNIST Model 3, AWGN, 2000 images, pilot estimates: 0 dB 69.5 % (ZF) vs
+// 74.9 % (MMSE), 5 dB 85.1 % vs 86.5 %; with perfect CSI 81.3 % at 0 dB, as
+// at the symbol level (81.7 %): the gap is the LS channel estimate.
 var DefaultIQOFDM = ofdm.Config{FFTSize: 128, CPLen: 16, Active: 68, PilotSpacing: 4, Equalizer: ofdm.ZF}
 
 // DefaultIQSampleRate is 128 subcarriers at 30 kHz spacing (TS 38.211 §4.2,
