@@ -27,6 +27,15 @@ import (
 // coefficients, lifts them back to the full modulus, runs the FC layer on
 // the ciphertexts and decrypts.
 //
+// Each frame draws its own channel realisation from the batch's item seed
+// and its sequence number (block fading per frame at the iq level, i.i.d.
+// per symbol at the symbol level for fading channels), so a sweep's
+// outcome does not depend on the schedule. The counters in sim.Counts.Extra
+// give channel uses (QAM symbols), IQ samples, frames sent/lost/decoded and
+// payload vs uncompressed ciphertext bits; divide by Items for per-image
+// figures (a batch's ciphertexts are shared by its images: a partly filled
+// batch costs as much as a full one).
+//
 // Batch-major packing puts a share of every image into every coefficient,
 // so a lost frame hurts the whole batch: with LossBatch (the default, issue
 // 9's "a frame that fails CRC is lost, its images count as errors") every
