@@ -24,7 +24,6 @@ type BatchNorm struct {
 	x            *Tensor
 	xhat, y, dx  Tensor
 	invStd, mean []float32
-	sumG, sumGXh []float64
 }
 
 // NewBatchNorm returns a layer for c channels with Gamma 1, Beta 0, running
