@@ -21,6 +21,7 @@ import (
 func newRunCmd(g *globalFlags) *cobra.Command {
 	var (
 		dataset, channel, out string
+		model                 string
 		snr                   float64
 		images, rotate        int
 		seed                  uint64
@@ -51,9 +52,13 @@ writes a report folder (run.json, stages.png).`,
 			if _, err := link.ParseChannel(channel); err != nil {
 				return usageError{err}
 			}
+			lk, err := link.ParseModel(model)
+			if err != nil || lk == link.Model1 {
+				return usageError{fmt.Errorf("--model %q: want 2, 3, 4 or he-wide (Model 1: 'hesemcom classical')", model)}
+			}
 			update, finish := newProgress(cmd.ErrOrStderr(), "encrypted link")
 			res, err := link.RunStream(cmd.Context(), link.StreamConfig{
-				Dataset: name, Images: images, SNR: units.DB(snr), Channel: channel, Seed: seed,
+				Link: lk, Dataset: name, Images: images, SNR: units.DB(snr), Channel: channel, Seed: seed,
 				Keys: he.KeyConfig{RotateEvery: rotate}, Progress: update,
 			})
 			finish()
@@ -70,18 +75,33 @@ writes a report folder (run.json, stages.png).`,
 				return writeJSON(cmd.OutOrStdout(), res)
 			}
 			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "Model 4 (Table II JSCC on CKKS ciphertexts), %s test set, %d images, %s at %g dB (Es/N0), slot transport\n",
-				res.Dataset, res.Images, res.Channel, res.SNR)
+			encrypted := res.Link == link.Model4
+			if encrypted {
+				fmt.Fprintf(w, "Model 4 (Table II JSCC on CKKS ciphertexts), %s test set, %d images, %s at %g dB (Es/N0), slot transport\n",
+					res.Dataset, res.Images, res.Channel, res.SNR)
+			} else {
+				fmt.Fprintf(w, "%s (plaintext JSCC), %s test set, %d images, %s at %g dB (Es/N0)\n",
+					res.Link, res.Dataset, res.Images, res.Channel, res.SNR)
+			}
 			fmt.Fprintf(w, "  model          %s\n", res.Model)
-			fmt.Fprintf(w, "  HE parameters  %s\n", res.Params)
+			if encrypted {
+				fmt.Fprintf(w, "  HE parameters  %s\n", res.Params)
+			}
 			fmt.Fprintf(w, "  accuracy       %.2f %% (95 %% CI %.2f–%.2f)\n", 100*res.Accuracy, 100*res.CI95[0], 100*res.CI95[1])
-			fmt.Fprintf(w, "  plaintext M3   %.2f %% on the same images and noise; %d/%d decisions identical\n",
-				100*res.PlainAccuracy, res.Agreement, res.Images)
+			if encrypted {
+				fmt.Fprintf(w, "  plaintext M3   %.2f %% on the same images and noise; %d/%d decisions identical\n",
+					100*res.PlainAccuracy, res.Agreement, res.Images)
+			}
 			fmt.Fprintf(w, "  throughput     %.0f images/s (%.2f ms/image, %.1f s, %d batches)\n",
 				res.ImagesPerSec, 1e3/res.ImagesPerSec, res.Seconds, res.Batches)
-			fmt.Fprintf(w, "  on the air     %.0f bytes/image of ciphertext vs %d bytes of float32 features; %d channel uses/image\n",
-				res.AirBytesPerImage, res.PlainFeatureBytes, res.ChannelUses)
-			fmt.Fprintf(w, "  keys           %d key set(s), %.2f s to generate\n\n", res.KeySets, res.KeyGenSeconds)
+			if encrypted {
+				fmt.Fprintf(w, "  on the air     %.0f bytes/image of ciphertext vs %d bytes of float32 features; %d channel uses/image\n",
+					res.AirBytesPerImage, res.PlainFeatureBytes, res.ChannelUses)
+				fmt.Fprintf(w, "  keys           %d key set(s), %.2f s to generate\n", res.KeySets, res.KeyGenSeconds)
+			} else {
+				fmt.Fprintf(w, "  on the air     %d channel uses/image (analog symbols)\n", res.ChannelUses)
+			}
+			fmt.Fprintln(w)
 			if err := pipeline.Report(w, res.Stages); err != nil {
 				return err
 			}
@@ -93,6 +113,7 @@ writes a report folder (run.json, stages.png).`,
 	}
 	f := c.Flags()
 	f.StringVar(&dataset, "dataset", "mnist", "dataset: mnist or fashion")
+	f.StringVar(&model, "model", "4", "link: 4 (CKKS), or the plaintext 2, 3, he-wide")
 	f.Float64Var(&snr, "snr", 10, "SNR in dB (Es/N0 per complex symbol)")
 	f.StringVar(&channel, "channel", "awgn", "channel: awgn, rayleigh, rician-K<k>")
 	f.IntVar(&images, "images", 0, "images of the test set to send (0: all 10000)")
@@ -121,7 +142,7 @@ func writeRunReport(dir string, res *link.StreamResult) ([]string, error) {
 		return nil, err
 	}
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("encrypted link: busy time per stage (%d images, %.0f images/s)", res.Images, res.ImagesPerSec)
+	p.Title.Text = fmt.Sprintf("%s link: busy time per stage (%d images, %.0f images/s)", res.Link, res.Images, res.ImagesPerSec)
 	p.Y.Label.Text = "busy seconds"
 	var vals plotter.Values
 	var names []string

@@ -313,3 +313,27 @@ func TestEavesdropperOnPlaintextJSCC(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestRunStreamPlaintext(t *testing.T) {
+	models := fittedModels(t)
+	for _, link := range []string{Model2, Model3} {
+		t.Run(link, func(t *testing.T) {
+			arch, _ := Arch(link)
+			m, _ := models("mnist", arch, 10)
+			res, err := RunStream(context.Background(), StreamConfig{Link: link, Dataset: source.MNIST, Images: 1000, SNR: 10, Channel: "awgn", Seed: 5, Model: m, Batch: 128})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The streaming run and a sweep unit over the same images, seed
+			// and SNR (realisation 0) make the same decisions.
+			s := sim.Sweep{Points: []sim.Point{{Dataset: "mnist", Model: link, Channel: "awgn", SNR: 10}}, Items: 1000, Realisations: 1, Seed: 5}
+			sw, err := sim.Run(context.Background(), s, NewFactory(Config{Models: models}), sim.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if int64(res.Correct) != sw.Points[0].Counts.Correct || res.Batches != 8 || len(res.Stages) != 5 {
+				t.Fatalf("stream %d correct in %d batches, sweep %d", res.Correct, res.Batches, sw.Points[0].Counts.Correct)
+			}
+		})
+	}
+}

@@ -18,13 +18,18 @@ import (
 // main job): images → CKKS encrypt → JSCC encoder on ciphertext → channel
 // (slot) → JSCC decoder on ciphertext → decrypt → class.
 type StreamConfig struct {
+	// Link is the model whose link runs: Model4 (default: CKKS), or the
+	// plaintext Model2 / Model3 / HEWide, whose stages are the JSCC encoder,
+	// the channel and the decoder.
+	Link    string
 	Dataset source.Name
 	Images  int      // first Images of the test set; 0 means all
 	SNR     units.DB // Es/N0 per complex symbol
 	Channel string   // awgn, rayleigh, rician-K<k>
 	Seed    uint64
-	// Model is the Table II model; nil means the embedded one for the
-	// dataset and SNR (per-SNR if embedded, else SNR-agnostic).
+	// Model is the JSCC model (a Table II model for Model4); nil means the
+	// embedded one for the dataset and SNR (per-SNR if embedded, else
+	// SNR-agnostic).
 	Model *jscc.Model
 	// HE is the parameter set; nil means he.PresetLogN13.
 	HE *he.Params
@@ -38,6 +43,7 @@ type StreamConfig struct {
 
 // StreamResult is the outcome of a streaming run.
 type StreamResult struct {
+	Link     string     `json:"link"`
 	Dataset  string     `json:"dataset"`
 	SNR      float64    `json:"snr_db"`
 	Channel  string     `json:"channel"`
@@ -75,14 +81,25 @@ type batch struct {
 	noise     []float64
 	labels    []byte
 	plainPred []byte
+	images    []byte    // the batch's pixels (aliases the dataset)
+	feats     []float32 // plaintext links: the batch's features
 	px, feat  *he.Tensor
 	pred      []uint8
 }
 
-// RunStream runs the encrypted link of Model 4 over the test set as a
-// pipeline graph and reports accuracy, throughput, per-stage counters and
-// sizes.
+// RunStream runs a link over the test set as a pipeline graph and reports
+// accuracy, throughput, per-stage counters and sizes. For Model 4 the stages
+// are CKKS encryption, the encoder on ciphertext, the slot channel and the
+// decoder on ciphertext with decryption, and the plaintext Model 3 decision on
+// the same image and noise is computed alongside for comparison.
 func RunStream(ctx context.Context, cfg StreamConfig) (*StreamResult, error) {
+	if cfg.Link == "" {
+		cfg.Link = Model4
+	}
+	arch, err := Arch(cfg.Link)
+	if err != nil {
+		return nil, err
+	}
 	ds, err := source.LoadTest(cfg.Dataset)
 	if err != nil {
 		return nil, err
@@ -100,130 +117,51 @@ func RunStream(ctx context.Context, cfg StreamConfig) (*StreamResult, error) {
 	}
 	m := cfg.Model
 	if m == nil {
-		if m, err = Pretrained(PerSNR)(string(cfg.Dataset), jscc.HE, cfg.SNR); err != nil {
+		if m, err = Pretrained(PerSNR)(string(cfg.Dataset), arch, cfg.SNR); err != nil {
 			return nil, err
 		}
 	}
-	w, err := TableII(m)
-	if err != nil {
-		return nil, err
-	}
-	params := he.MustParams(he.PresetLogN13)
-	if cfg.HE != nil {
-		params = *cfg.HE
-	}
-	bsize := cfg.Batch
-	if bsize == 0 || bsize > params.Slots() {
-		bsize = params.Slots()
-	}
-	keys, err := he.NewKeyChain(params, cfg.Keys)
-	if err != nil {
-		return nil, err
-	}
-	tx, err := he.NewTransmitter(params, w, he.TxConfig{})
-	if err != nil {
-		return nil, err
-	}
-	rx, err := he.NewReceiver(params, w, keys, he.RxConfig{})
-	if err != nil {
-		return nil, err
-	}
-	slot := he.NewSlotChannel(params, 0)
-
 	res := &StreamResult{
-		Dataset: string(cfg.Dataset), SNR: float64(cfg.SNR), Channel: ch.Name, Images: n,
-		PlainFeatureBytes: 4 * m.Features(), ChannelUses: m.ChannelUses(), Params: params.String(), Model: m.Describe(),
+		Link: cfg.Link, Dataset: string(cfg.Dataset), SNR: float64(cfg.SNR), Channel: ch.Name, Images: n,
+		PlainFeatureBytes: 4 * m.Features(), ChannelUses: m.ChannelUses(), Model: m.Describe(),
 	}
-	pool := pipeline.NewPool[batch](1)
 	g := pipeline.New()
 	g.Buffer = 1 // batches are large; one in each queue is enough to overlap stages
-	plain := m.Clone()
-	src := pipeline.Source(g, "images", func(ctx context.Context, emit pipeline.Emit[batch]) error {
-		pcg := rand.NewPCG(0, 0)
-		r := rand.New(pcg)
-		var feats, logits, noise []float32
-		px := ds.ImageSize()
-		f := m.Features()
-		for bi, from := uint64(0), 0; from < n; bi, from = bi+1, from+bsize {
-			fr := pool.Get()
-			fr.Items = fr.Items[:1] // keep the recycled batch and its tensors
-			b := &fr.Items[0]
-			b.index, b.from, b.n = bi, from, min(bsize, n-from)
-			fr.Seq = bi
-			b.pixels = growF64(b.pixels, b.n*px)
-			for i, v := range ds.Pixels[from*px : (from+b.n)*px] {
-				b.pixels[i] = float64(v) / 255
-			}
-			b.labels = append(b.labels[:0], ds.Labels[from:from+b.n]...)
-			b.noise = growF64(b.noise, b.n*f)
-			b.plainPred = b.plainPred[:0]
-			for i := range b.n {
-				pcg.Seed(sim.ItemSeed(cfg.Seed, float64(cfg.SNR), 0, from+i))
-				noise = grow(noise, f)
-				ch.Noise(noise, cfg.SNR, r)
-				for k, v := range noise {
-					b.noise[i*f+k] = float64(v)
-				}
-				// The plaintext Model 3 decision on the same image and noise.
-				var err error
-				if feats, err = plain.Encode(feats[:0], ds.Image(from+i)); err != nil {
-					return err
-				}
-				for k := range feats {
-					feats[k] += noise[k]
-				}
-				if logits, err = plain.Decode(logits[:0], feats); err != nil {
-					return err
-				}
-				b.plainPred = append(b.plainPred, byte(argmax32(logits)))
-			}
-			if err := emit(fr); err != nil {
-				return err
-			}
+	encrypted := cfg.Link == Model4
+	bsize := cfg.Batch
+	var hs *heStages
+	if encrypted {
+		if hs, err = newHEStages(m, cfg, res); err != nil {
+			return nil, err
 		}
-		return nil
-	})
-	stage := func(name string, in <-chan *pipeline.Frame[batch], fn func(b *batch) error) <-chan *pipeline.Frame[batch] {
-		return pipeline.MapInPlace(g, name, in, func(_, src []batch) ([]batch, error) {
-			return src, fn(&src[0])
-		})
+		if bsize == 0 || bsize > hs.params.Slots() {
+			bsize = hs.params.Slots()
+		}
+	} else if bsize == 0 {
+		bsize = 500
 	}
-	enc := stage("he-encrypt", src, func(b *batch) error {
-		bundle, err := keys.ForBatch(b.index)
-		if err != nil {
-			return err
-		}
-		if err := tx.UsePublicKey(bundle); err != nil {
-			return err
-		}
-		b.px, err = tx.Encrypt(b.px, b.pixels)
-		return err
-	})
-	feat := stage("jscc-encoder(ct)", enc, func(b *batch) (err error) {
-		b.feat, err = tx.Encode(b.feat, b.px)
-		if err == nil && res.AirBytesPerImage == 0 {
-			res.AirBytesPerImage = float64(b.feat.BinarySize()) / float64(b.n)
-		}
-		return err
-	})
-	chOut := stage("channel(slot)", feat, func(b *batch) error { return slot.Apply(b.feat, b.noise) })
-	dec := stage("jscc-decoder(ct)+decrypt", chOut, func(b *batch) (err error) {
-		b.pred, err = rx.Classify(b.pred, b.feat)
-		return err
-	})
+	src := streamSource(g, ds, n, bsize, m, ch, cfg, encrypted)
+	var out <-chan *pipeline.Frame[batch]
+	if encrypted {
+		out = hs.stages(g, src, res)
+	} else {
+		out = plainStages(g, src, m)
+	}
 	var done int64
 	var correct, plainCorrect, agree int
-	pipeline.Sink(g, "classes", dec, func(f *pipeline.Frame[batch]) error {
+	pipeline.Sink(g, "classes", out, func(f *pipeline.Frame[batch]) error {
 		b := &f.Items[0]
 		for i := range b.n {
 			if b.pred[i] == b.labels[i] {
 				correct++
 			}
-			if b.plainPred[i] == b.labels[i] {
-				plainCorrect++
-			}
-			if b.pred[i] == b.plainPred[i] {
-				agree++
+			if encrypted {
+				if b.plainPred[i] == b.labels[i] {
+					plainCorrect++
+				}
+				if b.pred[i] == b.plainPred[i] {
+					agree++
+				}
 			}
 		}
 		res.Batches++
@@ -242,11 +180,177 @@ func RunStream(ctx context.Context, cfg StreamConfig) (*StreamResult, error) {
 	res.Accuracy = float64(correct) / float64(n)
 	lo, hi := sim.Wilson(int64(correct), int64(n), 1.959963984540054)
 	res.CI95 = [2]float64{lo, hi}
-	res.PlainAccuracy = float64(plainCorrect) / float64(n)
-	res.Agreement = agree
+	if encrypted {
+		res.PlainAccuracy = float64(plainCorrect) / float64(n)
+		res.Agreement = agree
+		gens, d := hs.keys.Generations()
+		res.KeySets, res.KeyGenSeconds = gens, d.Seconds()
+	}
 	res.ImagesPerSec = float64(n) / res.Seconds
-	gens, d := keys.Generations()
-	res.KeySets, res.KeyGenSeconds = gens, d.Seconds()
 	res.Stages = g.Stats()
 	return res, nil
+}
+
+// streamSource declares the source block: batches of bsize images with their
+// labels and channel noise (drawn from the sweep's per-item seeds,
+// realisation 0), and for the encrypted link the plaintext Model 3 decision
+// on the same image and noise.
+func streamSource(g *pipeline.Graph, ds *source.Dataset, n, bsize int, m *jscc.Model, ch Channel, cfg StreamConfig, encrypted bool) <-chan *pipeline.Frame[batch] {
+	pool := pipeline.NewPool[batch](1)
+	plain := m.Clone()
+	return pipeline.Source(g, "images", func(ctx context.Context, emit pipeline.Emit[batch]) error {
+		pcg := rand.NewPCG(0, 0)
+		r := rand.New(pcg)
+		var feats, logits, noise []float32
+		px := ds.ImageSize()
+		f := m.Features()
+		for bi, from := uint64(0), 0; from < n; bi, from = bi+1, from+bsize {
+			fr := pool.Get()
+			fr.Items = fr.Items[:1] // keep the recycled batch and its tensors
+			b := &fr.Items[0]
+			b.index, b.from, b.n = bi, from, min(bsize, n-from)
+			fr.Seq = bi
+			b.labels = append(b.labels[:0], ds.Labels[from:from+b.n]...)
+			b.noise = growF64(b.noise, b.n*f)
+			b.plainPred = b.plainPred[:0]
+			if encrypted {
+				b.pixels = growF64(b.pixels, b.n*px)
+				for i, v := range ds.Pixels[from*px : (from+b.n)*px] {
+					b.pixels[i] = float64(v) / 255
+				}
+			}
+			for i := range b.n {
+				pcg.Seed(sim.ItemSeed(cfg.Seed, float64(cfg.SNR), 0, from+i))
+				noise = grow(noise, f)
+				ch.Noise(noise, cfg.SNR, r)
+				for k, v := range noise {
+					b.noise[i*f+k] = float64(v)
+				}
+				if !encrypted {
+					continue
+				}
+				// The plaintext Model 3 decision on the same image and noise.
+				var err error
+				if feats, err = plain.Encode(feats[:0], ds.Image(from+i)); err != nil {
+					return err
+				}
+				for k := range feats {
+					feats[k] += noise[k]
+				}
+				if logits, err = plain.Decode(logits[:0], feats); err != nil {
+					return err
+				}
+				b.plainPred = append(b.plainPred, byte(argmax32(logits)))
+			}
+			b.images = ds.Pixels[from*px : (from+b.n)*px]
+			if err := emit(fr); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// stage declares a block running fn on each batch in place.
+func stage(g *pipeline.Graph, name string, in <-chan *pipeline.Frame[batch], fn func(b *batch) error) <-chan *pipeline.Frame[batch] {
+	return pipeline.MapInPlace(g, name, in, func(_, src []batch) ([]batch, error) {
+		return src, fn(&src[0])
+	})
+}
+
+// plainStages declares the plaintext JSCC link: encoder, channel, decoder.
+func plainStages(g *pipeline.Graph, src <-chan *pipeline.Frame[batch], m *jscc.Model) <-chan *pipeline.Frame[batch] {
+	enc, dec := m.Clone(), m.Clone()
+	f := m.Features()
+	px := m.Config().Rows * m.Config().Cols
+	feats := stage(g, "jscc-encoder", src, func(b *batch) error {
+		b.feats = grow(b.feats, b.n*f)
+		var one []float32
+		for i := range b.n {
+			var err error
+			if one, err = enc.Encode(one[:0], b.images[i*px:(i+1)*px]); err != nil {
+				return err
+			}
+			copy(b.feats[i*f:], one)
+		}
+		return nil
+	})
+	noisy := stage(g, "channel", feats, func(b *batch) error {
+		for k, v := range b.noise[:b.n*f] {
+			b.feats[k] += float32(v)
+		}
+		return nil
+	})
+	return stage(g, "jscc-decoder", noisy, func(b *batch) error {
+		b.pred = b.pred[:0]
+		var logits []float32
+		for i := range b.n {
+			var err error
+			if logits, err = dec.Decode(logits[:0], b.feats[i*f:(i+1)*f]); err != nil {
+				return err
+			}
+			b.pred = append(b.pred, uint8(argmax32(logits)))
+		}
+		return nil
+	})
+}
+
+// heStages holds the CKKS side of the encrypted link.
+type heStages struct {
+	params he.Params
+	keys   *he.KeyChain
+	tx     *he.Transmitter
+	rx     *he.Receiver
+	slot   *he.SlotChannel
+}
+
+func newHEStages(m *jscc.Model, cfg StreamConfig, res *StreamResult) (*heStages, error) {
+	w, err := TableII(m)
+	if err != nil {
+		return nil, err
+	}
+	h := &heStages{params: he.MustParams(he.PresetLogN13)}
+	if cfg.HE != nil {
+		h.params = *cfg.HE
+	}
+	if h.keys, err = he.NewKeyChain(h.params, cfg.Keys); err != nil {
+		return nil, err
+	}
+	if h.tx, err = he.NewTransmitter(h.params, w, he.TxConfig{}); err != nil {
+		return nil, err
+	}
+	if h.rx, err = he.NewReceiver(h.params, w, h.keys, he.RxConfig{}); err != nil {
+		return nil, err
+	}
+	h.slot = he.NewSlotChannel(h.params, 0)
+	res.Params = h.params.String()
+	return h, nil
+}
+
+// stages declares encrypt → encoder on ciphertext → slot channel → decoder
+// on ciphertext and decryption.
+func (h *heStages) stages(g *pipeline.Graph, src <-chan *pipeline.Frame[batch], res *StreamResult) <-chan *pipeline.Frame[batch] {
+	enc := stage(g, "he-encrypt", src, func(b *batch) error {
+		bundle, err := h.keys.ForBatch(b.index)
+		if err != nil {
+			return err
+		}
+		if err := h.tx.UsePublicKey(bundle); err != nil {
+			return err
+		}
+		b.px, err = h.tx.Encrypt(b.px, b.pixels)
+		return err
+	})
+	feat := stage(g, "jscc-encoder(ct)", enc, func(b *batch) (err error) {
+		b.feat, err = h.tx.Encode(b.feat, b.px)
+		if err == nil && res.AirBytesPerImage == 0 {
+			res.AirBytesPerImage = float64(b.feat.BinarySize()) / float64(b.n)
+		}
+		return err
+	})
+	chOut := stage(g, "channel(slot)", feat, func(b *batch) error { return h.slot.Apply(b.feat, b.noise) })
+	return stage(g, "jscc-decoder(ct)+decrypt", chOut, func(b *batch) (err error) {
+		b.pred, err = h.rx.Classify(b.pred, b.feat)
+		return err
+	})
 }
