@@ -208,14 +208,28 @@ func (t *Transmitter) UseSharedKey(k *SharedKey) error {
 
 func (t *Transmitter) setKey(id uint32, key rlwe.EncryptionKey, mode EncryptionMode) {
 	for _, w := range t.w {
-		if w.enc == nil {
-			w.enc = hefloat.NewEncryptor(t.params.p, key)
+		if w.enc == nil || mode != t.mode {
+			w.enc = newEncryptor(t.params, key)
 		} else {
 			// WithKey keeps the worker's buffers (no new allocation per rotation).
 			w.enc = w.enc.WithKey(key)
 		}
 	}
 	t.keyID, t.mode = id, mode
+}
+
+// newEncryptor returns a Lattigo encryptor for key. For a public key it is
+// built on the parameters without P: Lattigo then samples the encryption of
+// zero (u·pk + (e0, e1)) directly modulo Q instead of modulo QP followed by a
+// division by P. Same samplers and security (pk, u, e unchanged), 6 instead
+// of ~16 NTTs — about 1.7× cheaper — at the price of a larger fresh noise
+// (≈2^15 instead of ≈2^11 in the slots, far below the input scale 2^26; the
+// HE-vs-plaintext tests bound the effect on the logits).
+func newEncryptor(p Params, key rlwe.EncryptionKey) *rlwe.Encryptor {
+	if _, ok := key.(*rlwe.PublicKey); ok {
+		return hefloat.NewEncryptor(p.noP, key)
+	}
+	return hefloat.NewEncryptor(p.p, key)
 }
 
 // KeyID returns the id of the key t currently encrypts under (0: none).

@@ -14,7 +14,7 @@ import (
 // -short tests exercise the same arithmetic on 512-image batches.
 var testInsecureLogN10 = ParamsLiteral{
 	LogN: 10, LogQ: []int{60, 60}, LogP: []int{60},
-	LogScaleInput: 26, LogScaleWeight: 16, LogScaleFC: 20,
+	LogScaleInput: 30, LogScaleWeight: 16, LogScaleFC: 18,
 	Insecure: true,
 }
 

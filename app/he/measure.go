@@ -395,7 +395,7 @@ func measurePrimitives(p Params, reps int) (Primitives, error) {
 	ct := hefloat.NewCiphertext(p.p, 1, circuitLevel)
 	ct2 := hefloat.NewCiphertext(p.p, 2, circuitLevel)
 	out := hefloat.NewCiphertext(p.p, 1, circuitLevel)
-	encPK := hefloat.NewEncryptor(p.p, b.pk)
+	encPK := newEncryptor(p, b.pk)
 	encSK := hefloat.NewEncryptor(p.p, ks.sk)
 	eval := hefloat.NewEvaluator(p.p, rlwe.NewMemEvaluationKeySet(b.rlk, b.gks...))
 	timeIt := func(f func() error) (float64, error) {

@@ -38,17 +38,20 @@ type ParamsLiteral struct {
 //   - LogN 13: 4096 slots, so 4096 images per batch-major batch;
 //   - Q = two 60-bit primes: the circuit is conv (×Δw), square, FC (×Δf)
 //     without any rescale until the end, so the whole scale
-//     (Δx·Δw)²·Δf = 2^(2·(26+16)+20) = 2^104 must fit below Q/2 ≈ 2^119 with
-//     room for logits up to 2^13;
+//     (Δx·Δw)²·Δf = 2^(2·(30+16)+18) = 2^110 must fit below Q/2 ≈ 2^119 with
+//     room for logits up to 2^8 (NewParams keeps 8 bits of headroom);
+//   - Δx = 2^30 keeps the fresh public-key encryption noise (≈2^15 in the
+//     slots, see newEncryptor) at ≈2^-15 per pixel; Δw = 2^16 and Δf = 2^18
+//     bound the weight rounding to 2^-17 and 2^-19;
 //   - P = one 60-bit prime for the key-switching keys;
 //   - log QP ≈ 180 ≤ 218, the HE Standard bound for N = 2^13 (ternary secret).
 var PresetLogN13 = ParamsLiteral{
 	LogN:           13,
 	LogQ:           []int{60, 60},
 	LogP:           []int{60},
-	LogScaleInput:  26,
+	LogScaleInput:  30,
 	LogScaleWeight: 16,
-	LogScaleFC:     20,
+	LogScaleFC:     18,
 }
 
 // PresetLogN14 doubles the ring degree: 8192 images per batch, same moduli
@@ -57,9 +60,9 @@ var PresetLogN14 = ParamsLiteral{
 	LogN:           14,
 	LogQ:           []int{60, 60},
 	LogP:           []int{60},
-	LogScaleInput:  26,
+	LogScaleInput:  30,
 	LogScaleWeight: 16,
-	LogScaleFC:     20,
+	LogScaleFC:     18,
 }
 
 // Presets lists the shipped parameter sets by name.
@@ -94,6 +97,7 @@ var ErrInsecure = errors.New("he: parameters exceed the HE Standard 128-bit boun
 type Params struct {
 	lit ParamsLiteral
 	p   hefloat.Parameters
+	noP hefloat.Parameters // same ring and Q without P (public-key encryption)
 	fp  [8]byte
 }
 
@@ -138,10 +142,18 @@ func NewParams(lit ParamsLiteral) (Params, error) {
 	if err != nil {
 		return Params{}, fmt.Errorf("he: cannot build parameters: %w", err)
 	}
-	pr := Params{lit: lit, p: p}
+	noP, err := hefloat.NewParametersFromLiteral(hefloat.ParametersLiteral{
+		LogN:            lit.LogN,
+		Q:               p.Q(),
+		LogDefaultScale: lit.LogScaleInput,
+	})
+	if err != nil {
+		return Params{}, fmt.Errorf("he: cannot build parameters: %w", err)
+	}
+	pr := Params{lit: lit, p: p, noP: noP}
 	// The final scale (before the last rescale) must leave headroom for the
 	// logits below the level-1 modulus Q.
-	if need := pr.LogScaleLogits() + 8; float64(need) > logQLevel(p, 1)-1 {
+	if need := pr.LogScaleLogits() + 8; float64(need) > logQLevel(p, 1) {
 		return Params{}, fmt.Errorf("he: final scale 2^%d (+8 bits of logit headroom) does not fit log Q = %.1f", pr.LogScaleLogits(), logQLevel(p, 1))
 	}
 	if bound, ok := heStandardLogQP[lit.LogN]; !ok || pr.LogQP() > float64(bound) {

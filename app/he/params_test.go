@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tuneinsight/lattigo/v5/he/hefloat"
@@ -160,5 +163,51 @@ func TestSlotEncoderMatchesLattigo(t *testing.T) {
 	}
 	if err := se.encode([]float64{1 << 21}, 26, got); err == nil {
 		t.Error("out-of-range value accepted")
+	}
+}
+
+// TestHEStandardTable checks MaxLogQP128 against the reference file
+// testvectors/he/he_standard_128_ternary.csv (provenance in its README).
+func TestHEStandardTable(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "testvectors", "he", "he_standard_128_ternary.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 7 {
+		t.Fatalf("%d lines, want header + 6", len(lines))
+	}
+	for _, l := range lines[1:] {
+		var logN, n, bound int
+		if _, err := fmt.Sscanf(l, "%d,%d,%d", &logN, &n, &bound); err != nil {
+			t.Fatalf("%q: %v", l, err)
+		}
+		if got, ok := MaxLogQP128(logN); !ok || got != bound || n != 1<<logN {
+			t.Errorf("N=2^%d: MaxLogQP128 = %d, %v; reference %d", logN, got, ok, bound)
+		}
+	}
+	for name, lit := range Presets {
+		p := MustParams(lit)
+		bound, _ := MaxLogQP128(p.LogN())
+		if p.LogQP() > float64(bound) {
+			t.Errorf("preset %s: log QP %.1f > %d", name, p.LogQP(), bound)
+		}
+	}
+}
+
+// TestKernelsDoNotAllocate: the per-block encoder and decoder kernels run
+// without allocating in steady state.
+func TestKernelsDoNotAllocate(t *testing.T) {
+	_, _, tx, rx, ft := smallSetup(t)
+	_, ds := testModel(t)
+	px, err := tx.Encrypt(nil, pixels(ds, 0, 4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := testing.AllocsPerRun(10, func() { tx.encodeBlock(tx.w[0], ft, px, 1, blockLen) }); a != 0 {
+		t.Errorf("encodeBlock allocates %v times", a)
+	}
+	if a := testing.AllocsPerRun(10, func() { rx.fcBlock(rx.w[0], ft, 0, 0) }); a != 0 {
+		t.Errorf("fcBlock allocates %v times", a)
 	}
 }

@@ -39,17 +39,17 @@ const slotBlock = 1024
 
 // Slot-packed scales: plaintext masks are rounded in the coefficient domain,
 // which costs ~sqrt(N)·0.3/Δ per slot (≈2^4.7/Δ at N = 2^13) instead of the
-// 1/(2Δ) of a scalar, so the conv masks get 4 more bits and the FC masks give
-// back 2 (the final scale grows by 6 bits; NewSlotTransmitter checks it fits).
-const (
-	slotExtraConvBits = 4
-	slotFCBitsDelta   = -2
-)
+// 1/(2Δ) of a scalar, so the conv masks get 4 more bits, taken from the input
+// scale (slot-packed encrypts with P, whose fresh noise is ≈2^11, not 2^15):
+// the conv output scale Δx·Δw is the batch-major one.
+const slotMaskExtraBits = 4
 
-func slotLogScales(p Params) (conv, feat, logits int) {
-	conv = p.lit.LogScaleInput + p.lit.LogScaleWeight + slotExtraConvBits
+func slotLogScales(p Params) (input, mask, conv, feat, logits int) {
+	input = p.lit.LogScaleInput - slotMaskExtraBits
+	mask = p.lit.LogScaleWeight + slotMaskExtraBits
+	conv = input + mask
 	feat = 2 * conv
-	logits = feat + p.lit.LogScaleFC + slotFCBitsDelta
+	logits = feat + p.lit.LogScaleFC
 	return
 }
 
@@ -96,8 +96,8 @@ func NewSlotTransmitter(p Params, w *TableII) (*SlotTransmitter, error) {
 	if err := w.Validate(); err != nil {
 		return nil, err
 	}
-	conv, _, logits := slotLogScales(p)
-	if float64(logits+8) > logQLevel(p.p, circuitLevel)-1 {
+	_, _, conv, _, logits := slotLogScales(p)
+	if float64(logits+8) > logQLevel(p.p, circuitLevel) {
 		return nil, fmt.Errorf("he: slot-packed final scale 2^%d does not fit log Q = %.1f", logits, logQLevel(p.p, circuitLevel))
 	}
 	if p.Slots() < 4*slotBlock {
@@ -127,7 +127,7 @@ func NewSlotTransmitter(p Params, w *TableII) (*SlotTransmitter, error) {
 				}
 			}
 			pt := hefloat.NewPlaintext(p.p, circuitLevel)
-			if err := t.ecd.encode(vals, p.lit.LogScaleWeight+slotExtraConvBits, pt); err != nil {
+			if err := t.ecd.encode(vals, p.lit.LogScaleWeight+slotMaskExtraBits, pt); err != nil {
 				return nil, err
 			}
 			t.masks[d] = pt
@@ -183,8 +183,8 @@ func (t *SlotTransmitter) Transmit(dst *SlotFrame, img []float64) (*SlotFrame, e
 	if dst == nil {
 		dst = &SlotFrame{ct: hefloat.NewCiphertext(t.params.p, 1, circuitLevel)}
 	}
-	p := t.params
-	if err := t.ecd.encode(img, p.lit.LogScaleInput, t.pt); err != nil {
+	in, _, _, _, _ := slotLogScales(t.params)
+	if err := t.ecd.encode(img, in, t.pt); err != nil {
 		return nil, err
 	}
 	if err := t.enc.Encrypt(t.pt, t.ct); err != nil {
@@ -239,7 +239,7 @@ func (c *SlotChannel) ApplySlot(f *SlotFrame, noise []float64) error {
 	if err := w.ecd.encode(w.vals, logNoiseScale, w.pt); err != nil {
 		return err
 	}
-	_, feat, _ := slotLogScales(c.params)
+	_, _, _, feat, _ := slotLogScales(c.params)
 	lift := residues(1, feat-logNoiseScale, c.params.p.Q()[:circuitLevel+1])
 	for i := range c.mods {
 		c.mods[i].mulScalarAdd(f.ct.Value[0].Coeffs[i], w.pt.Value.Coeffs[i], lift[i])
@@ -309,7 +309,7 @@ func NewSlotReceiver(p Params, w *TableII, keys *KeyChain) (*SlotReceiver, error
 			}
 		}
 		r.fc[m] = hefloat.NewPlaintext(p.p, circuitLevel)
-		if err := se.encodeComplex(vals, p.lit.LogScaleFC+slotFCBitsDelta, r.fc[m]); err != nil {
+		if err := se.encodeComplex(vals, p.lit.LogScaleFC, r.fc[m]); err != nil {
 			return nil, err
 		}
 	}

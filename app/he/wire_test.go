@@ -81,7 +81,7 @@ func TestTensorRoundTrip(t *testing.T) {
 		t.Fatal("labels differ after a serialisation round trip")
 	}
 
-	other := MustParams(ParamsLiteral{LogN: 10, LogQ: []int{60, 60}, LogP: []int{60}, LogScaleInput: 25, LogScaleWeight: 16, LogScaleFC: 20, Insecure: true})
+	other := MustParams(ParamsLiteral{LogN: 10, LogQ: []int{60, 60}, LogP: []int{60}, LogScaleInput: 29, LogScaleWeight: 16, LogScaleFC: 18, Insecure: true})
 	bad := func(name string, edit func([]byte) []byte, want error) {
 		t.Run(name, func(t *testing.T) {
 			b := edit(append([]byte(nil), frame...))
