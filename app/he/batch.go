@@ -438,9 +438,6 @@ func NewReceiver(p Params, w *TableII, keys *KeyChain, cfg RxConfig) (*Receiver,
 		return nil, err
 	}
 	r := &Receiver{params: p, model: m, keys: keys, mods: moduli(p)}
-	for k := range r.logits {
-		_ = k
-	}
 	r.logits = make([]*rlwe.Ciphertext, Classes)
 	for k := range r.logits {
 		r.logits[k] = hefloat.NewCiphertext(p.p, 2, circuitLevel)

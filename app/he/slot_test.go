@@ -1,6 +1,7 @@
 package he
 
 import (
+	"bytes"
 	"math"
 	"testing"
 )
@@ -46,6 +47,15 @@ func TestSlotPackedMatchesPlaintext(t *testing.T) {
 		}
 		if err := ch.ApplySlot(fr, nz[i*Features:(i+1)*Features]); err != nil {
 			t.Fatal(err)
+		}
+		if i == 0 { // the frame survives the wire
+			var buf bytes.Buffer
+			if _, err := fr.WriteTo(&buf, p); err != nil || buf.Len() != fr.BinarySize(p) {
+				t.Fatalf("WriteTo: %v, %d bytes, BinarySize %d", err, buf.Len(), fr.BinarySize(p))
+			}
+			if fr, err = ReadSlotFrame(&buf, p, nil); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if err := rx.logits(&got, fr); err != nil {
 			t.Fatal(err)

@@ -8,10 +8,12 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 
 	"github.com/tuneinsight/lattigo/v5/core/rlwe"
+	"github.com/tuneinsight/lattigo/v5/he/hefloat"
 	"github.com/tuneinsight/lattigo/v5/ring"
 )
 
@@ -43,6 +45,7 @@ const (
 	frameTensorFeatures = 2
 	framePublicBundle   = 3
 	frameSharedKey      = 4
+	frameSlotFeatures   = 5
 )
 
 // ErrFormat is wrapped by every error about a malformed frame.
@@ -516,4 +519,43 @@ func ReadSharedKeyFile(path string, p Params) (*SharedKey, error) {
 	}
 	defer fh.Close()
 	return ReadSharedKey(bufio.NewReader(fh), p)
+}
+
+// BinarySize returns the number of bytes WriteTo writes for a frame under p.
+func (f *SlotFrame) BinarySize(p Params) int {
+	return headerLen + polysSize([]polyRef{qPoly(p, f.ct.Value[0]), qPoly(p, f.ct.Value[1])}) + 4
+}
+
+// WriteTo writes the slot-packed features as one frame under p.
+func (f *SlotFrame) WriteTo(w io.Writer, p Params) (int64, error) {
+	if f == nil || f.ct == nil || f.keyID == 0 || f.ct.Degree() != 1 || f.ct.Level() != circuitLevel {
+		return 0, errors.New("he: cannot write an empty slot frame")
+	}
+	ps := []polyRef{qPoly(p, f.ct.Value[0]), qPoly(p, f.ct.Value[1])}
+	fw := newFrameWriter(w)
+	fw.header(frameSlotFeatures, p.Fingerprint(), f.keyID, polysSize(ps))
+	fw.polys(ps)
+	return fw.finish()
+}
+
+// ReadSlotFrame reads slot-packed features made under p into dst (reused if
+// non-nil).
+func ReadSlotFrame(r io.Reader, p Params, dst *SlotFrame) (*SlotFrame, error) {
+	f, fh, err := readFrameHeader(r, p, frameSlotFeatures)
+	if err != nil {
+		return nil, err
+	}
+	if dst == nil || dst.ct == nil || dst.ct.Degree() != 1 || dst.ct.Level() != circuitLevel {
+		dst = &SlotFrame{ct: hefloat.NewCiphertext(p.p, 1, circuitLevel)}
+	}
+	f.polys([]polyRef{qPoly(p, dst.ct.Value[0]), qPoly(p, dst.ct.Value[1])})
+	if err := f.finish(); err != nil {
+		return nil, err
+	}
+	_, _, _, feat, _ := slotLogScales(p)
+	dst.ct.IsNTT, dst.ct.IsBatched = true, true
+	dst.ct.LogDimensions = p.p.LogMaxDimensions()
+	dst.ct.Scale = rlwe.NewScale(math.Exp2(float64(feat)))
+	dst.keyID = fh.id
+	return dst, nil
 }

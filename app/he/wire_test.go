@@ -266,5 +266,8 @@ func FuzzReadTensor(f *testing.F) {
 		if err == nil && (tt.Images() < 1 || tt.KeyID() == 0) {
 			t.Fatal("accepted an invalid tensor")
 		}
+		if sf, err := ReadSlotFrame(bytes.NewReader(b), p, nil); err == nil && sf.KeyID() == 0 {
+			t.Fatal("accepted a slot frame with key id 0")
+		}
 	})
 }
