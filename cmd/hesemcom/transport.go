@@ -133,7 +133,10 @@ digital link to a pcap file (link type USER0), one worker.`,
 				}
 				pts = append(pts, sw.Points...)
 			}
-			sw, _ := sc.Sweep()
+			sw, err := sc.Sweep()
+			if err != nil {
+				return usageError{err}
+			}
 			sw.Points = pts
 			opts := sim.Options{Meta: map[string]string{"command": "transport table", "loss": dcfg.Loss.String()}}
 			if pcapPath != "" {
