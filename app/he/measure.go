@@ -366,8 +366,8 @@ func slotCounts(k int) map[string]int {
 	taps := k * k
 	return map[string]int{
 		"encode": 2, "encrypt": 1, "rotate_hoisted": taps - 1,
-		"mul_pt": taps + slotFCMasks, "add": taps + 2 + 2 + slotFCMasks*10,
-		"mul_relin": 1, "rotate": 2 + 2 + slotFCMasks*10, "lift": 1,
+		"mul_pt": taps + slotFCMasks, "add": taps + 2 + 2 + slotFCMasks*len(slotSumSteps),
+		"mul_relin": 1, "rotate": 2 + 2 + slotFCMasks*len(slotSumSteps), "lift": 1,
 		"rescale": slotFCMasks, "decrypt": slotFCMasks, "decode": slotFCMasks,
 	}
 }

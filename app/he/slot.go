@@ -16,7 +16,7 @@ import (
 //   - pool: −1 and −28 (sum of the 2×2 window ending at each position; negative
 //     rotations pull in zeros rather than wrapping garbage);
 //   - FC: −1024 and −2048 replicate the pooled image into four 1024-slot
-//     blocks, then 1, 2, …, 512 sum each block.
+//     blocks; slotSumSteps then sum the 14×14 feature grid of each block.
 func slotRotations(k int) []int {
 	h := k / 2
 	var r []int
@@ -28,11 +28,17 @@ func slotRotations(k int) []int {
 		}
 	}
 	r = append(r, -1, -Cols, -slotBlock, -2*slotBlock)
-	for s := 1; s < slotBlock; s <<= 1 {
-		r = append(r, s)
-	}
-	return r
+	return append(r, slotSumSteps[:]...)
 }
+
+// slotSumSteps sum the products over the feature grid of a block: the
+// features sit at offsets 29 + 56i + 2j (i, j < 14), so rotate-and-add by 2,
+// 4, 8, 16 sums a row (16 columns: columns 14 and 15 land on even rows,
+// where the masks are zero) and 56, 112, 224, 448 sums the rows (rows 14 and
+// 15 land beyond slot 783 of the block, also zero), leaving the block's sum
+// at offset 29 = poolSlot(0): 8 rotations instead of the 10 of a plain
+// 1024-slot rotate-and-sum.
+var slotSumSteps = [8]int{2, 4, 8, 16, 2 * Cols, 4 * Cols, 8 * Cols, 16 * Cols}
 
 // slotBlock is the block one replica of the image occupies in slot-packed FC.
 const slotBlock = 1024
@@ -363,7 +369,7 @@ func (r *SlotReceiver) logits(dst *[Classes]float64, f *SlotFrame) error {
 		if err := ev.Mul(r.r, r.fc[m], r.u); err != nil {
 			return err
 		}
-		for s := 1; s < slotBlock; s <<= 1 {
+		for _, s := range slotSumSteps {
 			if err := ev.Rotate(r.u, s, r.tmp); err != nil {
 				return err
 			}
@@ -385,9 +391,9 @@ func (r *SlotReceiver) logits(dst *[Classes]float64, f *SlotFrame) error {
 			if km != m {
 				continue
 			}
-			v := real(r.vals[c*slotBlock])
+			v := real(r.vals[c*slotBlock+poolSlot(0)])
 			if part == 1 {
-				v = imag(r.vals[c*slotBlock])
+				v = imag(r.vals[c*slotBlock+poolSlot(0)])
 			}
 			// The FC bias is added after decryption, inside the receiver.
 			dst[k] = v + r.w.FCBias[k]
