@@ -134,3 +134,36 @@ func BenchmarkMeasure(b *testing.B) {
 		b.ReportMetric(r.Slot.MsPerImage, "slot-ms/image")
 	}
 }
+
+// BenchmarkEncoder times the transmitter's encoder (conv, square, pool on a
+// full batch of encrypted pixels) and the receiver's FC alone: the lazy
+// multiply-add kernels, without encryption and decryption.
+func BenchmarkEncoder(b *testing.B) {
+	w, ds := testModel(b)
+	p := MustParams(PresetLogN13)
+	kc, _ := NewKeyChain(p, KeyConfig{})
+	tx, _ := NewTransmitter(p, w, TxConfig{})
+	rx, _ := NewReceiver(p, w, kc, RxConfig{})
+	bd, _ := kc.ForBatch(0)
+	tx.UsePublicKey(bd)
+	px, err := tx.Encrypt(nil, pixels(ds, 0, p.Slots()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ft, _ := tx.Encode(nil, px)
+	nb := p.p.N() / blockLen
+	b.Run("conv-square-pool", func(b *testing.B) {
+		for b.Loop() {
+			tx.Encode(ft, px)
+		}
+		b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N*p.Slots()), "ms/image")
+	})
+	b.Run("fc", func(b *testing.B) {
+		for b.Loop() {
+			parallel(len(rx.w), len(rx.mods)*nb, func(wi, task int) {
+				rx.fcBlock(rx.w[wi], ft, task/nb, (task%nb)*blockLen)
+			})
+		}
+		b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N*p.Slots()), "ms/image")
+	})
+}
