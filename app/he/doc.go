@@ -46,8 +46,12 @@
 // (and rotation keys only when slot-packed evaluation is configured) and
 // rotates them every K batches (K = 0: never); every Tensor carries the id of
 // the key that encrypted it and the receiver rejects ids it does not hold.
-// Public-key and shared-key (secret-key) encryption are supported. Randomness
-// and error sampling are Lattigo's (sampling.NewPRNG keyed from crypto/rand).
+// Public-key and shared-key (secret-key) encryption are supported; the
+// public-key encryption of zero is sampled modulo Q rather than modulo QP
+// (see newEncryptor: 1.7× cheaper, fresh noise ≈2^15 in the slots against an
+// input scale of 2^30). Randomness and error sampling are Lattigo's
+// (sampling.NewPRNG keyed from crypto/rand), so runs are not bit-reproducible
+// in their ciphertexts; the channel noise and weights are (seeded).
 // The receiver releases labels only (Classify); LogitsPublic releases logits
 // decoded with Lattigo's DecodePublic (rounded to a chosen precision), never
 // raw decrypted values, because of the Li–Micciancio key-recovery attack on
