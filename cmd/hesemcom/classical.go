@@ -60,7 +60,7 @@ type classicalOut struct {
 func newClassicalCmd(_ *globalFlags) *cobra.Command {
 	var (
 		dataset, snrs, mod, policy, codecKind, channel, clfFile string
-		images, realisations, uses, iters                       int
+		images, realisations, uses, iters, oracleTrials         int
 		rate                                                    float64
 		oracle, asJSON                                          bool
 		seed                                                    uint64
@@ -101,7 +101,7 @@ and AES-CBC.`,
 			if err := cc.Codec.Kind.UnmarshalText([]byte(codecKind)); err != nil {
 				return usageError{err}
 			}
-			cc.Rate, cc.Fixed, cc.Uses, cc.Iterations = rate, !oracle, uses, iters
+			cc.Rate, cc.Fixed, cc.Uses, cc.Iterations, cc.OracleTrials = rate, !oracle, uses, iters, oracleTrials
 			if err := cc.Check(); err != nil {
 				return usageError{err}
 			}
@@ -239,6 +239,7 @@ and AES-CBC.`,
 	f.StringVar(&mod, "mod", "16qam", "modulation without --oracle: qpsk, 16qam, 64qam, 256qam")
 	f.Float64Var(&rate, "rate", 0.5, "target code rate without --oracle")
 	f.BoolVar(&oracle, "oracle", false, "pick per SNR the highest MCS (TS 38.214 Table 5.1.3.1-2) with block error rate ≤ 10 %")
+	f.IntVar(&oracleTrials, "oracle-trials", link.DefaultOracleTrials, "transport blocks the oracle simulates per MCS and SNR")
 	f.StringVar(&policy, "policy", "drop", "on CRC or MAC failure: drop (uniform random guess) or best-effort (decode what arrived)")
 	f.IntVar(&uses, "uses", link.DefaultUses, "complex channel uses per image (98 = Table III's 25 % bandwidth)")
 	f.IntVar(&iters, "iterations", link.DefaultIterations, "LDPC decoder iterations (normalised min-sum)")

@@ -28,7 +28,8 @@ import (
 //	codec (JPEG 2000, ≤ budget bytes, cached per image)
 //	→ PDU = length byte ‖ NEA2(payload ‖ NIA2 MAC-I), zero padded to A bits
 //	→ CRC16/CRC24A + LDPC + rate matching (TS 38.212 §7.2, ldpc.TB)
-//	→ QAM (TS 38.211 §5.1) → symbol-level channel → max-log LLRs
+//	→ scrambling (TS 38.211 §7.3.1.1) → QAM (§5.1) → symbol-level channel
+//	→ max-log LLRs → descrambling
 //	→ LDPC decode → CRC → MAC check → decrypt → codec decode → residual CNN.
 //
 // The PDU follows PDCP (TS 38.323 §5.8, §5.9): MAC-I covers header and data,
@@ -326,6 +327,7 @@ func (ps *payloadSet) fill(i int, img []byte, clf *classifier.Model) error {
 // classicalChain is a worker's transmitter and receiver for one layout.
 type classicalChain struct {
 	l    classicalLayout
+	scr  []byte // scrambling sequence c(0…G−1)
 	con  *qam.Constellation
 	enc  *ldpc.TBEncoder
 	dec  *ldpc.TBDecoder
@@ -346,7 +348,38 @@ func newClassicalChain(l classicalLayout, iters int) (*classicalChain, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &classicalChain{l: l, con: con, enc: tb.Encoder(), dec: tb.Decoder(ldpc.NormalizedMinSum, iters)}, nil
+	return &classicalChain{l: l, scr: goldSequence(scramblingInit, l.g), con: con, enc: tb.Encoder(), dec: tb.Decoder(ldpc.NormalizedMinSum, iters)}, nil
+}
+
+// scramblingInit is c_init = n_RNTI·2^15 + q·2^14 + n_ID of TS 38.211
+// §7.3.1.1 with n_RNTI = 1, codeword q = 0 and n_ID = 0. Scrambling matters
+// here: without it the zero padding of short PDUs maps to a fixed
+// constellation point per bit position, and the block error rate of 64-QAM
+// depends on the data (measured: 61 % for random vs 96 % for all-zero PDUs
+// at 15 dB, 64-QAM r=0.754).
+const scramblingInit = 1 << 15
+
+// goldSequence returns c(0…n−1) of TS 38.211 §5.2.1: x1 and x2 are length-31
+// m-sequences (x1 seeded with a single 1, x2 with c_init), Nc = 1600. (The
+// same generator is unexported in modem/ofdm; link may not reach it.)
+func goldSequence(cinit uint32, n int) []byte {
+	const nc = 1600
+	total := n + nc + 31
+	x1 := make([]byte, total)
+	x2 := make([]byte, total)
+	x1[0] = 1
+	for i := range 31 {
+		x2[i] = byte(cinit >> i & 1)
+	}
+	for i := 0; i+31 < total; i++ {
+		x1[i+31] = x1[i+3] ^ x1[i]
+		x2[i+31] = x2[i+3] ^ x2[i+2] ^ x2[i+1] ^ x2[i]
+	}
+	c := make([]byte, n)
+	for i := range c {
+		c[i] = x1[i+nc] ^ x2[i+nc]
+	}
+	return c
 }
 
 // outcome of one transport block through the chain.
@@ -364,6 +397,9 @@ func (c *classicalChain) send(rx, pdu []byte, ch Channel, snr units.DB, r *rand.
 	if c.cw, err = c.enc.Encode(c.cw, c.bits); err != nil {
 		return tbOutcome{}, err
 	}
+	for i, v := range c.scr {
+		c.cw[i] ^= v
+	}
 	if c.x, err = c.con.Map(c.x, c.cw); err != nil {
 		return tbOutcome{}, err
 	}
@@ -375,6 +411,11 @@ func (c *classicalChain) send(rx, pdu []byte, ch Channel, snr units.DB, r *rand.
 	}
 	if err != nil {
 		return tbOutcome{}, err
+	}
+	for i, v := range c.scr {
+		if v != 0 {
+			c.llr[i] = -c.llr[i]
+		}
 	}
 	before := c.dec.Stats()
 	if c.out, err = c.dec.Decode(c.out, c.llr); err != nil {
