@@ -95,7 +95,7 @@ and AES-CBC.`,
 			if cc.Modulation, err = qam.ParseScheme(mod); err != nil {
 				return usageError{err}
 			}
-			if cc.Policy, err = link.ParsePolicy(policy); err != nil {
+			if cc.Policy, err = link.ParseFailurePolicy(policy); err != nil {
 				return usageError{err}
 			}
 			if err := cc.Codec.Kind.UnmarshalText([]byte(codecKind)); err != nil {

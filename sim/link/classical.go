@@ -36,21 +36,21 @@ import (
 // ciphering covers data and MAC-I, the header (here the payload length) is
 // sent in clear. COUNT is the image index, BEARER 0, DIRECTION 1 (downlink).
 
-// Policy is what the receiver does with a transport block that fails its
+// FailurePolicy is what the receiver does with a transport block that fails its
 // CRC or MAC check.
-type Policy int
+type FailurePolicy int
 
 const (
 	// Drop discards the image; the receiver's answer is a uniformly random
 	// class drawn from the item's seed.
-	Drop Policy = iota
+	Drop FailurePolicy = iota
 	// BestEffort decrypts and decodes whatever arrives, skipping the MAC
 	// check, and classifies the damaged image.
 	BestEffort
 )
 
-// ParsePolicy parses "drop" or "best-effort".
-func ParsePolicy(s string) (Policy, error) {
+// ParseFailurePolicy parses "drop" or "best-effort".
+func ParseFailurePolicy(s string) (FailurePolicy, error) {
 	switch s {
 	case "drop":
 		return Drop, nil
@@ -60,7 +60,7 @@ func ParsePolicy(s string) (Policy, error) {
 	return 0, fmt.Errorf("link: policy %q: want drop or best-effort", s)
 }
 
-func (p Policy) String() string {
+func (p FailurePolicy) String() string {
 	if p == BestEffort {
 		return "best-effort"
 	}
@@ -141,7 +141,7 @@ type ClassicalConfig struct {
 	// Uses is the number of complex channel uses per image; default 98.
 	Uses int `json:"channel_uses"`
 	// Policy handles CRC and MAC failures.
-	Policy Policy `json:"-"`
+	Policy FailurePolicy `json:"-"`
 	// Codec is the agreed source coding; its Budget is set from the MCS.
 	Codec codec.Config `json:"codec"`
 	// Iterations caps the LDPC decoder (normalised min-sum); default 20.

@@ -111,7 +111,7 @@ func TestClassicalHighSNRIsCleanAccuracy(t *testing.T) {
 	if fails > 0 {
 		t.Fatalf("JPEG failed on %d of %d images at %d bytes", fails, items, l.budget)
 	}
-	for _, pol := range []Policy{Drop, BestEffort} {
+	for _, pol := range []FailurePolicy{Drop, BestEffort} {
 		cc.Policy = pol
 		p := runModel1(t, cc, "awgn", []float64{40}, items, 2)[0]
 		checkBreakdown(t, p, cc)
@@ -247,13 +247,13 @@ func TestClassicalConfigErrors(t *testing.T) {
 		t.Errorf("defaults: %v", err)
 	}
 	for _, s := range []string{"drop", "best-effort"} {
-		p, err := ParsePolicy(s)
+		p, err := ParseFailurePolicy(s)
 		if err != nil || p.String() != s {
-			t.Errorf("ParsePolicy(%q) = %v, %v", s, p, err)
+			t.Errorf("ParseFailurePolicy(%q) = %v, %v", s, p, err)
 		}
 	}
-	if _, err := ParsePolicy("retry"); err == nil {
-		t.Error("ParsePolicy(retry) = nil error")
+	if _, err := ParseFailurePolicy("retry"); err == nil {
+		t.Error("ParseFailurePolicy(retry) = nil error")
 	}
 }
 
