@@ -408,3 +408,19 @@ func TestClassicalScramblingWhitens(t *testing.T) {
 		t.Errorf("BLER random %.3f vs all-zero %.3f differ by more than %.3f", bler[0], bler[1], tol)
 	}
 }
+
+// The oracle's MCS for Model 1 at two SNRs with Table III's bandwidth (98
+// complex channel uses per image), the codec's payload budget left after the
+// length byte and MAC-I, and the transport-block size.
+func ExampleClassicalMCS() {
+	for _, snr := range []float64{10, 30} {
+		m, budget, tb, err := ClassicalMCS(ClassicalConfig{}, "awgn", snr, 1)
+		if err != nil {
+			panic(err)
+		}
+		fmt.Printf("%g dB: MCS %d (%v), %d payload bytes, TB %d bits\n", snr, m.Index, m, budget, tb)
+	}
+	// Output:
+	// 10 dB: MCS 10 (16qam r=0.643), 24 payload bytes, TB 232 bits
+	// 30 dB: MCS 27 (256qam r=0.926), 83 payload bytes, TB 704 bits
+}
