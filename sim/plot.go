@@ -56,6 +56,7 @@ func (r *Result) WritePlots(dir string) ([]string, error) {
 		pl.Y.Label.Text = "accuracy (%)"
 		pl.Legend.Top = false
 		pl.Legend.Left = false
+		lo, hi := 100.0, 0.0
 		pl.Add(plotter.NewGrid())
 		for i, s := range byDataset[ds] {
 			slices.SortFunc(s.pts, func(a, b PointResult) int {
@@ -72,9 +73,13 @@ func (r *Result) WritePlots(dir string) ([]string, error) {
 			var paper plotter.XYs
 			for j, p := range s.pts {
 				xys[j] = plotter.XY{X: p.Point.SNR, Y: 100 * p.Accuracy}
+				lo, hi = min(lo, 100*p.CI95[0]), max(hi, 100*p.CI95[1])
+				if v, ok := PaperAccuracy(p.Point); ok {
+					lo, hi = min(lo, v), max(hi, v)
+				}
 				errs[j].Low = 100 * (p.Accuracy - p.CI95[0])
 				errs[j].High = 100 * (p.CI95[1] - p.Accuracy)
-				if v, ok := PaperAccuracy(p.Point); ok && s.key == p.Point.Model {
+				if v, ok := PaperAccuracy(p.Point); ok && p.Point.Channel == "awgn" {
 					paper = append(paper, plotter.XY{X: p.Point.SNR, Y: v})
 				}
 			}
@@ -109,7 +114,8 @@ func (r *Result) WritePlots(dir string) ([]string, error) {
 			}
 		}
 		pl.Legend.ThumbnailWidth = 0.5 * vg.Inch
-		pl.Y.Min, pl.Y.Max = 0, 100
+		// Zoom on the data: accuracies of interest differ by tenths of a point.
+		pl.Y.Min, pl.Y.Max = max(0, lo-2), min(100, hi+2)
 		name := filepath.Join(dir, "accuracy_"+ds+".png")
 		if err := pl.Save(7*vg.Inch, 5*vg.Inch, name); err != nil {
 			return files, fmt.Errorf("sim: plot %s: %w", name, err)
