@@ -155,7 +155,7 @@ func printHEBench(cmd *cobra.Command, r *he.BenchReport) error {
 		line("slot-packed", r.Slot)
 	}
 	tw.Flush()
-	fmt.Fprintf(out, "\nbatch-major phases per batch (ms, mean of %d images' batches):", r.Batch.Images)
+	fmt.Fprint(out, "\nbatch-major phases, mean per full batch (ms):")
 	keys := make([]string, 0, len(r.Batch.PhasesMs))
 	for k := range r.Batch.PhasesMs {
 		keys = append(keys, k)
