@@ -216,7 +216,7 @@ digital link to a pcap file (link type USER0), one worker.`,
 	f.Uint64Var(&sc.Seed, "seed", sc.Seed, "run seed")
 	f.BoolVar(&all, "plaintext", true, "also run the plaintext Models 2 and 3 (channel uses for comparison)")
 	f.BoolVar(&perfect, "perfect-csi", false, "iq level: give the receiver the true channel instead of its pilot estimate")
-	f.IntVar(&dcfg.Bits, "bits", 0, fmt.Sprintf("digital: bits per coefficient (0: %d)", link.DefaultDigitalBits))
+	f.IntVar(&dcfg.Bits, "bits", 0, fmt.Sprintf("digital: bits per coefficient (0: ⌈log2(Q/Δ)⌉ + %d)", link.DefaultDigitalMargin))
 	f.BoolVar(&dcfg.Degree2, "degree2", false, "digital: send the degree-2 features (no relinearisation)")
 	f.IntVar(&dcfg.Qm, "qm", 0, "digital: modulation order 2, 4, 6, 8 (0: 4, 16-QAM)")
 	f.Float64Var(&dcfg.Rate, "rate", 0, "digital: LDPC code rate (0: 1/2)")

@@ -71,21 +71,34 @@ func (p LossPolicy) String() string {
 	return "batch"
 }
 
-// DefaultDigitalBits is the default number of bits kept per coefficient of
-// the relinearised features. Measured with `hesemcom transport bits` (N =
-// 2^13, 4096 MNIST test images, no channel noise, uncompressed accuracy
-// 0.9268): 48 bits 0.8459, 50 bits 0.9231, 52 bits 0.9253 (4074/4096
-// decisions as uncompressed), 54 bits 0.9265 (4093/4096), 58 bits all.
-// The budget: log2(Q/Δ) = 36 bits of headroom, ≈ 12.4 bits of rounding-noise
-// growth through s (√(N/2·(1+h)), h ≈ 2N/3) and ≈ 6 bits below the
-// decoder's noise floor.
-const DefaultDigitalBits = 54
+// DefaultDigitalMargin is the default number of bits kept per coefficient
+// of the relinearised features above the headroom log2(Q/Δ), which modulus
+// switching cannot remove: ≈ 12.4 bits of rounding-noise growth through s
+// (√(N/2·(1+h)), h ≈ 2N/3 at N = 2^13) and ≈ 6 bits below the decoder's
+// noise floor. Measured with `hesemcom transport bits` (N = 2^13, 4096 MNIST
+// test images, no channel noise) at log2(Q/Δ) = 36 (scales 2^26/2^16):
+// uncompressed 0.9268; 48 bits 0.8459, 50 bits 0.9231, 52 bits 0.9253
+// (4074/4096 decisions as uncompressed), 54 bits 0.9265 (4093/4096), 58
+// bits all 4096 — so 36 + 18.
+const DefaultDigitalMargin = 18
+
+// DigitalBits returns the default bits per coefficient for p:
+// ⌈log2(Q/Δ)⌉ + DefaultDigitalMargin, 8 more for degree-2 features (the
+// s² term grows the rounding noise by √‖s²‖² ≈ h ≈ 2^12 rather than
+// √h ≈ 2^6), at most 63.
+func DigitalBits(p he.Params, degree2 bool) int {
+	b := int(math.Ceil(p.LogHeadroom())) + DefaultDigitalMargin
+	if degree2 {
+		b += 8
+	}
+	return min(b, 63)
+}
 
 // DigitalConfig configures the digital transport. Zero fields take the
 // defaults.
 type DigitalConfig struct {
 	// Bits per ciphertext coefficient after modulus switching, in [2, 63];
-	// 0 means DefaultDigitalBits (degree 1) or DefaultDigitalBits+8 (Degree2).
+	// 0 means DigitalBits of the CKKS parameters.
 	Bits int `json:"bits"`
 	// Degree2 sends the three polynomials of the degree-2 features instead
 	// of relinearising them first.
@@ -111,12 +124,6 @@ type DigitalConfig struct {
 }
 
 func (c DigitalConfig) withDefaults() (DigitalConfig, error) {
-	if c.Bits == 0 {
-		c.Bits = DefaultDigitalBits
-		if c.Degree2 {
-			c.Bits += 8
-		}
-	}
 	if c.Qm == 0 {
 		c.Qm = 4
 	}
@@ -130,7 +137,7 @@ func (c DigitalConfig) withDefaults() (DigitalConfig, error) {
 		c.Iterations = 20
 	}
 	switch {
-	case c.Bits < 2 || c.Bits > 63:
+	case c.Bits != 0 && (c.Bits < 2 || c.Bits > 63):
 		return c, fmt.Errorf("link: digital bits %d out of range [2, 63]", c.Bits)
 	case schemeOf(c.Qm) == 0:
 		return c, fmt.Errorf("link: digital Qm %d: want 2, 4, 6 or 8", c.Qm)
@@ -198,6 +205,14 @@ func newDigitalChain(cfg DigitalConfig) (*digitalChain, error) {
 		return nil, err
 	}
 	return &digitalChain{cfg: cfg, syms: g / cfg.Qm, con: con, enc: tb.Encoder(), dec: tb.Decoder(ldpc.NormalizedMinSum, cfg.Iterations)}, nil
+}
+
+// coeffBits returns the bits per coefficient for p.
+func (d *digitalChain) coeffBits(p he.Params) int {
+	if d.cfg.Bits != 0 {
+		return d.cfg.Bits
+	}
+	return DigitalBits(p, d.cfg.Degree2)
 }
 
 // frameSeed returns the PCG seed of frame seq of the batch starting at item
@@ -446,7 +461,7 @@ func (e *evaluator) replayDigital(m *jscc.Model, channelName string, snr units.D
 	if d.cfg.Degree2 {
 		polys = 3
 	}
-	rxc, o, err := d.replay(e.params, batchMeta{images: images, keyID: keyID, bits: d.cfg.Bits, polys: polys}, e.iq.cur, snr, next)
+	rxc, o, err := d.replay(e.params, batchMeta{images: images, keyID: keyID, bits: d.coeffBits(e.params), polys: polys}, e.iq.cur, snr, next)
 	if err != nil || rxc == nil {
 		return nil, o, err
 	}
@@ -512,7 +527,7 @@ func (e *evaluator) digital(ctx context.Context, u sim.Unit, ds *source.Dataset,
 		if l.feat, err = l.tx.Encode(l.feat, l.px); err != nil {
 			return c, err
 		}
-		cc := he.CompressConfig{Bits: d.cfg.Bits}
+		cc := he.CompressConfig{Bits: d.coeffBits(e.params)}
 		if !d.cfg.Degree2 {
 			if cc.Relinearize, err = e.keys.RelinKey(bundle.ID()); err != nil {
 				return c, err

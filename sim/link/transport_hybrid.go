@@ -30,8 +30,8 @@ import (
 // saves b·196·N bits of the digital payload. Lost frames lose the batch.
 
 // DefaultAnalogBits is the default b: at N = 2^13 the c0 slot noise
-// 2^b·√(N0/12)·2^(36−B)·√(N/2) stays at or below the B = 54 compression
-// noise (≈ 0.005) down to about 10 dB for b = 8.
+// 2^b·√(N0/12)·2^(log2(Q/Δ)−B)·√(N/2) stays at or below the compression
+// noise at the default B (≈ 0.005) down to about 10 dB for b = 8.
 const DefaultAnalogBits = 8
 
 // HybridConfig configures the hybrid transport. Zero fields take defaults.
@@ -78,7 +78,7 @@ func (e *evaluator) hybrid(ctx context.Context, u sim.Unit, ds *source.Dataset, 
 	}
 	h := e.hybridW
 	d := h.digital
-	B := d.cfg.Bits
+	B := d.coeffBits(e.params)
 	if b < 1 || b > 16 || b >= B {
 		return sim.Counts{}, fmt.Errorf("link: hybrid analog bits %d out of range [1, min(16, %d)]", b, B-1)
 	}

@@ -66,8 +66,9 @@ func TestHybridTransport(t *testing.T) {
 	if x[XAnalogUses] != he.Features*1024/2 || x[XFramesLost] != 0 {
 		t.Fatalf("analog uses %d, frames lost %d", x[XAnalogUses], x[XFramesLost])
 	}
-	// Digital payload: c0 at 54−8 bits and c1 at 54 bits per coefficient.
-	if want := int64(he.Features * 1024 * (46 + 54)); x[XPayloadBits] < want || x[XPayloadBits] > want+7 {
+	// Digital payload: c0 at B−8 bits and c1 at B bits per coefficient.
+	B := DigitalBits(hp, false)
+	if want := int64(he.Features * 1024 * (2*B - DefaultAnalogBits)); x[XPayloadBits] < want || x[XPayloadBits] > want+7 {
 		t.Errorf("payload %d bits, want %d", x[XPayloadBits], want)
 	}
 	agree := 0

@@ -77,12 +77,14 @@ func TestDigitalTransport(t *testing.T) {
 		clean.Accuracy, hi.Accuracy, x[XFramesLost], x[XFrames], lo.Accuracy, lo.Counts.Extra[XBatchesLost])
 	t.Logf("per image: %d channel uses, %d payload bits (%d bits/coefficient, %d uncompressed wire bits)",
 		x[XChannelUses]/items, x[XPayloadBits]/items, x[XPayloadBits]/x[XCoefficients], x[XWireBits]/items)
-	// 196 features × 2 polynomials × N coefficients × 54 bits, in 1024-byte frames.
+	// 196 features × 2 polynomials × N coefficients × DigitalBits, in
+	// 1024-byte frames.
 	wantCoeffs := int64(he.Features * 2 * 1024)
-	if x[XCoefficients] != wantCoeffs || x[XPayloadBits] != wantCoeffs*DefaultDigitalBits {
+	bits := int64(DigitalBits(hp, false))
+	if x[XCoefficients] != wantCoeffs || x[XPayloadBits] != wantCoeffs*bits {
 		t.Errorf("coefficients %d, payload bits %d", x[XCoefficients], x[XPayloadBits])
 	}
-	wantFrames := (wantCoeffs*DefaultDigitalBits/8 + 1023) / 1024
+	wantFrames := (wantCoeffs*bits/8 + 1023) / 1024
 	if x[XFrames] != wantFrames || x[XFramesLost] != 0 || int64(len(frames)) != 2*wantFrames {
 		t.Fatalf("frames %d (want %d), lost %d, captured %d", x[XFrames], wantFrames, x[XFramesLost], len(frames))
 	}
