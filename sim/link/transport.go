@@ -79,7 +79,9 @@ func (p LossPolicy) String() string {
 // test images, no channel noise) at log2(Q/Δ) = 36 (scales 2^26/2^16):
 // uncompressed 0.9268; 48 bits 0.8459, 50 bits 0.9231, 52 bits 0.9253
 // (4074/4096 decisions as uncompressed), 54 bits 0.9265 (4093/4096), 58
-// bits all 4096 — so 36 + 18.
+// bits all 4096 — so 36 + 18. Re-measured at log2(Q/Δ) = 28 (scales
+// 2^30/2^16): 42 bits 0.9221, 44 bits 0.9263 (4077), 46 bits 0.9270 (4093),
+// 54 bits all: the same curve shifted by the 8 bits of headroom.
 const DefaultDigitalMargin = 18
 
 // DigitalBits returns the default bits per coefficient for p:
