@@ -4,10 +4,20 @@
 //
 // Models (Point.Model):
 //
+//	model1   the classical link: JPEG 2000 → 128-NEA2/NIA2 → 5G NR LDPC → QAM →
+//	         residual CNN (classical.go)
 //	model2   original deep JSCC (ReLU, max pool, per-sample power), plaintext
 //	model3   HE-friendly deep JSCC of Table II, plaintext
-//	model4   model 3 evaluated on CKKS ciphertexts (app/he), transport "slot"
+//	model4   model 3 evaluated on CKKS ciphertexts (app/he); transports "slot"
+//	         (noise on the slot values, the paper's abstraction), "digital"
+//	         (compressed ciphertext, framed, LDPC-coded, QAM; transport.go) and
+//	         "hybrid" (high bits digital, low bits analog; transport_hybrid.go)
 //	he-wide  the wide HE-friendly variant, plaintext
+//	<m>+eve  the eavesdropper on model m (eve.go)
+//
+// Levels (Point.Level): "symbol" — the channel acts on the complex symbols
+// directly; "iq" — the symbols go through the OFDM modem as IQ samples, with
+// estimated channels, including TDL-A/B/C and Doppler (iq.go).
 //
 // Channels at the symbol level (Point.Channel): "awgn"; "rayleigh" and
 // "rician-K<k>" (flat fading i.i.d. per complex symbol, perfect CSI at the
