@@ -51,7 +51,6 @@ type hybridWorker struct {
 	comp    *he.Compressed
 	rxc     *he.Compressed
 	lift    *he.Tensor
-	hiBits  []uint64
 	x, y    []complex64
 	n0      []float32
 	analog  []float64
