@@ -177,7 +177,7 @@ func New(cfg Config) (*Grid, error) {
 			dataK = append(dataK, k)
 		}
 	}
-	c := goldSequence(cfg.PilotSeed, 2*len(g.pilotBin))
+	c := GoldSequence(cfg.PilotSeed, 2*len(g.pilotBin))
 	r := float32(1 / math.Sqrt2)
 	for m := range g.pilotBin {
 		g.pilots = append(g.pilots, complex(r*float32(1-2*int(c[2*m])), r*float32(1-2*int(c[2*m+1]))))
@@ -202,9 +202,10 @@ func New(cfg Config) (*Grid, error) {
 	return g, nil
 }
 
-// goldSequence returns c(0…n−1) of TS 38.211 §5.2.1: x1 and x2 are length-31
-// m-sequences (x1 seeded with a single 1, x2 with c_init), Nc = 1600.
-func goldSequence(cinit uint32, n int) []byte {
+// GoldSequence returns c(0…n−1) of TS 38.211 §5.2.1: x1 and x2 are length-31
+// m-sequences (x1 seeded with a single 1, x2 with c_init), Nc = 1600. It
+// generates the pilots here and the scrambling sequence of §7.3.1.1.
+func GoldSequence(cinit uint32, n int) []byte {
 	const nc = 1600
 	total := n + nc + 31
 	x1 := make([]byte, total)

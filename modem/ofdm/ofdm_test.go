@@ -20,7 +20,7 @@ func TestGoldSequence(t *testing.T) {
 		1:         "0000001010000011000000110111010000101011100110101111110111100010",
 		0x1234567: "0000011001010011100001101001010001011010111101011001000010100111",
 	} {
-		c := goldSequence(cinit, 64)
+		c := GoldSequence(cinit, 64)
 		var sb strings.Builder
 		for _, b := range c {
 			sb.WriteByte('0' + b)

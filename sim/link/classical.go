@@ -16,6 +16,7 @@ import (
 	"github.com/hesemcom/hesemcom/app/nia"
 	"github.com/hesemcom/hesemcom/app/source"
 	"github.com/hesemcom/hesemcom/internal/units"
+	"github.com/hesemcom/hesemcom/modem/ofdm"
 	"github.com/hesemcom/hesemcom/modem/qam"
 	"github.com/hesemcom/hesemcom/phy/classifier"
 	"github.com/hesemcom/hesemcom/phy/ldpc"
@@ -348,7 +349,7 @@ func newClassicalChain(l classicalLayout, iters int) (*classicalChain, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &classicalChain{l: l, scr: goldSequence(scramblingInit, l.g), con: con, enc: tb.Encoder(), dec: tb.Decoder(ldpc.NormalizedMinSum, iters)}, nil
+	return &classicalChain{l: l, scr: ofdm.GoldSequence(scramblingInit, l.g), con: con, enc: tb.Encoder(), dec: tb.Decoder(ldpc.NormalizedMinSum, iters)}, nil
 }
 
 // scramblingInit is c_init = n_RNTI·2^15 + q·2^14 + n_ID of TS 38.211
@@ -358,29 +359,6 @@ func newClassicalChain(l classicalLayout, iters int) (*classicalChain, error) {
 // depends on the data (measured: 61 % for random vs 96 % for all-zero PDUs
 // at 15 dB, 64-QAM r=0.754).
 const scramblingInit = 1 << 15
-
-// goldSequence returns c(0…n−1) of TS 38.211 §5.2.1: x1 and x2 are length-31
-// m-sequences (x1 seeded with a single 1, x2 with c_init), Nc = 1600. (The
-// same generator is unexported in modem/ofdm; link may not reach it.)
-func goldSequence(cinit uint32, n int) []byte {
-	const nc = 1600
-	total := n + nc + 31
-	x1 := make([]byte, total)
-	x2 := make([]byte, total)
-	x1[0] = 1
-	for i := range 31 {
-		x2[i] = byte(cinit >> i & 1)
-	}
-	for i := 0; i+31 < total; i++ {
-		x1[i+31] = x1[i+3] ^ x1[i]
-		x2[i+31] = x2[i+3] ^ x2[i+2] ^ x2[i+1] ^ x2[i]
-	}
-	c := make([]byte, n)
-	for i := range c {
-		c[i] = x1[i+nc] ^ x2[i+nc]
-	}
-	return c
-}
 
 // outcome of one transport block through the chain.
 type tbOutcome struct {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hesemcom/hesemcom/app/codec"
 	"github.com/hesemcom/hesemcom/app/source"
+	"github.com/hesemcom/hesemcom/modem/ofdm"
 	"github.com/hesemcom/hesemcom/modem/qam"
 	"github.com/hesemcom/hesemcom/phy/classifier"
 	"github.com/hesemcom/hesemcom/sim"
@@ -358,7 +359,7 @@ func TestGoldSequence(t *testing.T) {
 		0x1234567: "0000011001010011100001101001010001011010111101011001000010100111",
 	} {
 		got := make([]byte, 0, 64)
-		for _, b := range goldSequence(cinit, 64) {
+		for _, b := range ofdm.GoldSequence(cinit, 64) {
 			got = append(got, '0'+b)
 		}
 		if string(got) != want {
