@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hesemcom/hesemcom/app/he"
 	"github.com/hesemcom/hesemcom/app/source"
 	"github.com/hesemcom/hesemcom/internal/nn"
 	"github.com/hesemcom/hesemcom/internal/units"
@@ -22,6 +23,14 @@ import (
 // for every training image and knows its class (a known-plaintext setting).
 // She trains the best classifier she can on them (an MLP, 196 → 256 ReLU →
 // 10) and is scored on the test images the legitimate receiver is scored on.
+//
+// Against Model 4 she sees the ciphertexts themselves, noise-free (stronger
+// than any radio eavesdropper): the encrypted features of each batch,
+// modulus-switched as the digital transport sends them; her observation of
+// image i is coefficient i of the first polynomial of each of the 196
+// feature ciphertexts, scaled to [0, 1). (In batch-major packing every
+// coefficient depends on every image of the batch, so no per-image
+// observation is better; IND-CPA says none is.)
 //
 // A point with model "<m>+eve" (e.g. "model3+eve") evaluates Eve against
 // model m.
@@ -58,6 +67,80 @@ type eves struct {
 	models ModelSource
 	mu     sync.Mutex
 	nets   map[eveKey]*eveNet
+
+	heMu   sync.Mutex // the CKKS side of Model 4's traffic, shared by the workers
+	params he.Params
+	keys   *he.KeyChain
+	txs    map[*jscc.Model]*he.Transmitter
+	batch  uint64
+	px     *he.Tensor
+	feat   *he.Tensor
+	comp   *he.Compressed
+}
+
+// observeCiphertext encrypts n images (pixels n·784) as the transmitter of
+// Model 4 does and returns Eve's observations, n × 196 values.
+func (e *eves) observeCiphertext(m *jscc.Model, pixels []byte, n int) ([]float32, error) {
+	e.heMu.Lock()
+	defer e.heMu.Unlock()
+	if e.keys == nil {
+		e.params = he.MustParams(he.PresetLogN13)
+		kc, err := he.NewKeyChain(e.params, he.KeyConfig{})
+		if err != nil {
+			return nil, err
+		}
+		e.keys, e.txs = kc, map[*jscc.Model]*he.Transmitter{}
+	}
+	tx := e.txs[m]
+	if tx == nil {
+		w, err := TableII(m)
+		if err != nil {
+			return nil, err
+		}
+		if tx, err = he.NewTransmitter(e.params, w, he.TxConfig{Workers: 1}); err != nil {
+			return nil, err
+		}
+		e.txs[m] = tx
+	}
+	f := m.Features()
+	px := len(pixels) / n
+	slots := e.params.Slots()
+	bits := DigitalBits(e.params, true)
+	out := make([]float32, 0, n*f)
+	imgs := make([]float64, 0, slots*px)
+	for from := 0; from < n; from += slots {
+		k := min(slots, n-from)
+		imgs = imgs[:0]
+		for _, v := range pixels[from*px : (from+k)*px] {
+			imgs = append(imgs, float64(v)/255)
+		}
+		bundle, err := e.keys.ForBatch(e.batch)
+		if err != nil {
+			return nil, err
+		}
+		e.batch++
+		if err := tx.UsePublicKey(bundle); err != nil {
+			return nil, err
+		}
+		if e.px, err = tx.Encrypt(e.px, imgs); err != nil {
+			return nil, err
+		}
+		if e.feat, err = tx.Encode(e.feat, e.px); err != nil {
+			return nil, err
+		}
+		if e.comp, err = e.feat.Compress(e.comp, he.CompressConfig{Bits: bits}); err != nil {
+			return nil, err
+		}
+		coeffs := e.comp.Coeffs()
+		stride := len(coeffs) / f // polys × N per feature ciphertext
+		scale := 1 / float32(uint64(1)<<uint(bits))
+		for i := range k {
+			for j := range f {
+				out = append(out, float32(coeffs[j*stride+i])*scale)
+			}
+		}
+	}
+	return out, nil
 }
 
 type eveKey struct {
@@ -121,9 +204,9 @@ func (e *eves) get(ctx context.Context, p sim.Point, target string, seed uint64)
 
 func (e *eves) train(ctx context.Context, p sim.Point, target string, seed uint64) (nn.Layer, error) {
 	switch target {
-	case Model2, Model3, HEWide:
-	case Model4, Model1:
-		return nil, fmt.Errorf("link: the eavesdropper on %s (ciphertext observations) is not available in this build", target)
+	case Model2, Model3, HEWide, Model4:
+	case Model1:
+		return nil, fmt.Errorf("link: the eavesdropper on %s (encrypted coded bits) is not available in this build", target)
 	default:
 		return nil, fmt.Errorf("link: no eavesdropper for model %q", target)
 	}
@@ -157,15 +240,21 @@ func (e *eves) train(ctx context.Context, p sim.Point, target string, seed uint6
 	}
 	n = min(n, train.Len())
 	obs := &observations{dim: m.Features(), y: append([]byte(nil), train.Labels[:n]...)}
-	pcg := rand.NewPCG(0, 0)
-	r := rand.New(pcg)
-	var x, noise []float32
-	for i := range n {
-		pcg.Seed(sim.ItemSeed(seed^eveSalt, p.SNR, 0, i))
-		if x, noise, err = observe(x, m, train.Image(i), ch, units.DB(p.SNR), r, noise); err != nil {
+	if target == Model4 {
+		if obs.x, err = e.observeCiphertext(m, train.Pixels[:n*train.ImageSize()], n); err != nil {
 			return nil, err
 		}
-		obs.x = append(obs.x, x...)
+	} else {
+		pcg := rand.NewPCG(0, 0)
+		r := rand.New(pcg)
+		var x, noise []float32
+		for i := range n {
+			pcg.Seed(sim.ItemSeed(seed^eveSalt, p.SNR, 0, i))
+			if x, noise, err = observe(x, m, train.Image(i), ch, units.DB(p.SNR), r, noise); err != nil {
+				return nil, err
+			}
+			obs.x = append(obs.x, x...)
+		}
 	}
 	rng := rand.New(rand.NewPCG(seed, eveSalt))
 	d1, err := nn.NewDense(obs.dim, 256, rng)
@@ -215,8 +304,16 @@ func (e *evaluator) evalEve(ctx context.Context, u sim.Unit, ds *source.Dataset,
 	pcg := rand.NewPCG(0, 0)
 	r := rand.New(pcg)
 	batch := nn.NewTensor(u.To-u.From, nn.Shape{C: m.Features(), H: 1, W: 1})
+	if target == Model4 {
+		px := ds.ImageSize()
+		x, err := e.cfg.eves.observeCiphertext(m, ds.Pixels[u.From*px:u.To*px], u.To-u.From)
+		if err != nil {
+			return sim.Counts{}, err
+		}
+		copy(batch.Data, x)
+	}
 	var x []float32
-	for i := u.From; i < u.To; i++ {
+	for i := u.From; i < u.To && target != Model4; i++ {
 		// Eve's noise on the test images: a realisation of her own.
 		pcg.Seed(sim.ItemSeed(u.Seed^eveSalt, u.Point.SNR, u.Realisation+1, i))
 		if x, e.noise, err = observe(x, m, ds.Image(i), ch, units.DB(u.Point.SNR), r, e.noise); err != nil {
