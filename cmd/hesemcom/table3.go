@@ -89,7 +89,7 @@ image and payload budget).`,
 	f.StringVar(&weights, "weights", "per-snr", "pretrained models: per-snr or agnostic")
 	f.Uint64Var(&seed, "seed", 1, "run seed")
 	f.StringSliceVar(&models, "models", []string{"2", "3", "4"}, "models to run (1: classical, 2–3: plaintext JSCC, 4: CKKS); Model 1 is not in the default: its JPEG 2000 coding (OpenJPEG run per image) takes 30–45 min per dataset")
-	f.BoolVar(&eve, "eve", false, "add the eavesdropper's accuracy for Models 2 and 3 (needs the training set: --data)")
+	f.BoolVar(&eve, "eve", false, "add the eavesdropper's accuracy for Models 2, 3 and 4 (needs the training set: --data)")
 	return c
 }
 
