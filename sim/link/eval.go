@@ -234,17 +234,12 @@ func (e *evaluator) encrypted(ctx context.Context, u sim.Unit, ds *source.Datase
 	pcg := rand.NewPCG(0, 0)
 	r := rand.New(pcg)
 	slots := e.params.Slots()
-	px := ds.ImageSize()
 	for from := u.From; from < u.To; from += slots {
 		if err := ctx.Err(); err != nil {
 			return c, err
 		}
 		to := min(from+slots, u.To)
 		n := to - from
-		e.imgs = growF64(e.imgs, n*px)
-		for i, v := range ds.Pixels[from*px : to*px] {
-			e.imgs[i] = float64(v) / 255
-		}
 		f := m.Features()
 		e.noise64 = growF64(e.noise64, n*f)
 		for i := from; i < to; i++ {
@@ -256,18 +251,7 @@ func (e *evaluator) encrypted(ctx context.Context, u sim.Unit, ds *source.Datase
 				e.noise64[(i-from)*f+k] = float64(v)
 			}
 		}
-		bundle, err := e.keys.ForBatch(e.batches)
-		if err != nil {
-			return c, err
-		}
-		e.batches++
-		if err := l.tx.UsePublicKey(bundle); err != nil {
-			return c, err
-		}
-		if l.px, err = l.tx.Encrypt(l.px, e.imgs); err != nil {
-			return c, err
-		}
-		if l.feat, err = l.tx.Encode(l.feat, l.px); err != nil {
+		if _, err := e.encryptBatch(l, ds, from, to); err != nil {
 			return c, err
 		}
 		if err := l.slot.Apply(l.feat, e.noise64); err != nil {
@@ -285,6 +269,32 @@ func (e *evaluator) encrypted(ctx context.Context, u sim.Unit, ds *source.Datase
 	}
 	c.Extra = map[string]int64{"channel_uses": int64(m.ChannelUses()) * c.Items}
 	return c, nil
+}
+
+// encryptBatch encrypts images [from, to) of ds under the key set of the
+// evaluator's next batch and evaluates the JSCC encoder on them, leaving the
+// encrypted features in l.feat; it returns the public bundle used.
+func (e *evaluator) encryptBatch(l *heLink, ds *source.Dataset, from, to int) (*he.PublicBundle, error) {
+	px := ds.ImageSize()
+	e.imgs = growF64(e.imgs, (to-from)*px)
+	for i, v := range ds.Pixels[from*px : to*px] {
+		e.imgs[i] = float64(v) / 255
+	}
+	bundle, err := e.keys.ForBatch(e.batches)
+	if err != nil {
+		return nil, err
+	}
+	e.batches++
+	if err := l.tx.UsePublicKey(bundle); err != nil {
+		return nil, err
+	}
+	if l.px, err = l.tx.Encrypt(l.px, e.imgs); err != nil {
+		return nil, err
+	}
+	if l.feat, err = l.tx.Encode(l.feat, l.px); err != nil {
+		return nil, err
+	}
+	return bundle, nil
 }
 
 func argmax32(v []float32) int {

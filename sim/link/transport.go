@@ -504,29 +504,14 @@ func (e *evaluator) digital(ctx context.Context, u sim.Unit, ds *source.Dataset,
 	pcg := rand.NewPCG(0, 0)
 	r := rand.New(pcg)
 	slots := e.params.Slots()
-	px := ds.ImageSize()
 	for from := u.From; from < u.To; from += slots {
 		if err := ctx.Err(); err != nil {
 			return c, err
 		}
 		to := min(from+slots, u.To)
 		n := to - from
-		e.imgs = growF64(e.imgs, n*px)
-		for i, v := range ds.Pixels[from*px : to*px] {
-			e.imgs[i] = float64(v) / 255
-		}
-		bundle, err := e.keys.ForBatch(e.batches)
+		bundle, err := e.encryptBatch(l, ds, from, to)
 		if err != nil {
-			return c, err
-		}
-		e.batches++
-		if err := l.tx.UsePublicKey(bundle); err != nil {
-			return c, err
-		}
-		if l.px, err = l.tx.Encrypt(l.px, e.imgs); err != nil {
-			return c, err
-		}
-		if l.feat, err = l.tx.Encode(l.feat, l.px); err != nil {
 			return c, err
 		}
 		cc := he.CompressConfig{Bits: d.coeffBits(e.params)}

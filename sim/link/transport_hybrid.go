@@ -90,7 +90,6 @@ func (e *evaluator) hybrid(ctx context.Context, u sim.Unit, ds *source.Dataset, 
 	pcg := rand.NewPCG(0, 0)
 	r := rand.New(pcg)
 	slots := e.params.Slots()
-	px := ds.ImageSize()
 	amp := math.Sqrt(6) // u uniform in (−1/2, 1/2) has power 1/12: ×√6 gives 1/2 per real, Es = 1
 	for from := u.From; from < u.To; from += slots {
 		if err := ctx.Err(); err != nil {
@@ -98,22 +97,8 @@ func (e *evaluator) hybrid(ctx context.Context, u sim.Unit, ds *source.Dataset, 
 		}
 		to := min(from+slots, u.To)
 		n := to - from
-		e.imgs = growF64(e.imgs, n*px)
-		for i, v := range ds.Pixels[from*px : to*px] {
-			e.imgs[i] = float64(v) / 255
-		}
-		bundle, err := e.keys.ForBatch(e.batches)
+		bundle, err := e.encryptBatch(l, ds, from, to)
 		if err != nil {
-			return c, err
-		}
-		e.batches++
-		if err := l.tx.UsePublicKey(bundle); err != nil {
-			return c, err
-		}
-		if l.px, err = l.tx.Encrypt(l.px, e.imgs); err != nil {
-			return c, err
-		}
-		if l.feat, err = l.tx.Encode(l.feat, l.px); err != nil {
 			return c, err
 		}
 		rk, err := e.keys.RelinKey(bundle.ID())
