@@ -2,36 +2,20 @@ package nea
 
 import (
 	"encoding/hex"
-	"encoding/json"
-	"os"
-	"strconv"
 	"testing"
+
+	"github.com/hesemcom/hesemcom/testvectors"
 )
 
-// vectorFile is the reference file of testvectors/nea (see its README).
-const vectorFile = "../../testvectors/nea/nea_nia_ts33401_ts35217_ts35223.json"
+type vector = testvectors.NEANIAVector
 
-type vector struct {
-	Algorithm  string `json:"algorithm"`
-	TestSet    int    `json:"test_set"`
-	Family     string `json:"test_set_family"`
-	Key        string `json:"key"`
-	Count      string `json:"count"`
-	Bearer     uint8  `json:"bearer"`
-	Direction  uint8  `json:"direction"`
-	LengthBits int    `json:"length_bits"`
-	Plaintext  string `json:"plaintext"`
-	Ciphertext string `json:"ciphertext"`
-}
-
-func (v vector) name() string { return v.Algorithm + "/" + v.Family + "/set" + strconv.Itoa(v.TestSet) }
-
-func (v vector) count(t testing.TB) uint32 {
-	c, err := strconv.ParseUint(v.Count, 16, 32)
+func count(t testing.TB, v vector) uint32 {
+	t.Helper()
+	c, err := v.CountValue()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return uint32(c)
+	return c
 }
 
 func unhex(t testing.TB, s string) []byte {
@@ -43,27 +27,13 @@ func unhex(t testing.TB, s string) []byte {
 	return b
 }
 
-// loadVectors returns the reference vectors of the named algorithm.
+// loadVectors returns the reference vectors of the named algorithm
+// (testvectors/nea, see its README).
 func loadVectors(t testing.TB, alg string) []vector {
 	t.Helper()
-	b, err := os.ReadFile(vectorFile)
+	vs, err := testvectors.NEANIA(alg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f struct {
-		Vectors []vector `json:"vectors"`
-	}
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
-	var out []vector
-	for _, v := range f.Vectors {
-		if v.Algorithm == alg {
-			out = append(out, v)
-		}
-	}
-	if len(out) == 0 {
-		t.Fatalf("no vectors for %s", alg)
-	}
-	return out
+	return vs
 }

@@ -13,8 +13,8 @@ import (
 func TestReferenceVectors(t *testing.T) {
 	for _, alg := range []Algorithm{NIA1, NIA2, NIA3} {
 		for _, v := range loadVectors(t, alg.String()) {
-			t.Run(v.name(), func(t *testing.T) {
-				m, err := New(alg, unhex(t, v.Key), v.count(t), v.Bearer, v.Direction)
+			t.Run(v.Name(), func(t *testing.T) {
+				m, err := New(alg, unhex(t, v.Key), count(t, v), v.Bearer, v.Direction)
 				if err != nil {
 					t.Fatal(err)
 				}

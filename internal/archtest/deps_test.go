@@ -67,6 +67,11 @@ var rules = []rule{
 		why:     "the internal leaves import the standard library only",
 	},
 	{
+		applies: under("testvectors"),
+		allowed: func(_, imp string) bool { return isStd(imp) },
+		why:     "testvectors imports the standard library only",
+	},
+	{
 		applies: func(p string) bool { return p == "sim" },
 		allowed: func(_, imp string) bool {
 			p, ok := project(imp)
@@ -173,6 +178,7 @@ func TestRulesBite(t *testing.T) {
 		{"sim/link", "github.com/google/gopacket/layers"},
 		{"app/nea", module + "/testvectors"},
 		{"sim/link", module + "/cmd/hesemcom"},
+		{"testvectors", module + "/internal/units"},
 	}
 	for _, b := range bad {
 		ok := true
