@@ -2,9 +2,11 @@ package testvectors
 
 import (
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"testing"
 )
 
 //go:embed nea/nea_nia_ts33401_ts35217_ts35223.json
@@ -61,4 +63,34 @@ func NEANIA(algorithm string) ([]NEANIAVector, error) {
 		return nil, fmt.Errorf("testvectors: no vectors for %q", algorithm)
 	}
 	return out, nil
+}
+
+// LoadNEANIA is NEANIA for tests: it fails tb on error.
+func LoadNEANIA(tb testing.TB, algorithm string) []NEANIAVector {
+	tb.Helper()
+	vs, err := NEANIA(algorithm)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return vs
+}
+
+// CountFor is CountValue for tests: it fails tb on error.
+func (v NEANIAVector) CountFor(tb testing.TB) uint32 {
+	tb.Helper()
+	c, err := v.CountValue()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// Unhex decodes a hex field of a vector, failing tb on error.
+func Unhex(tb testing.TB, s string) []byte {
+	tb.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
 }

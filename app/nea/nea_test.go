@@ -7,18 +7,19 @@ import (
 	"testing"
 
 	"github.com/hesemcom/hesemcom/internal/conformance"
+	"github.com/hesemcom/hesemcom/testvectors"
 )
 
 func TestReferenceVectors(t *testing.T) {
 	for _, alg := range []Algorithm{NEA1, NEA2, NEA3} {
-		for _, v := range loadVectors(t, alg.String()) {
+		for _, v := range testvectors.LoadNEANIA(t, alg.String()) {
 			t.Run(v.Name(), func(t *testing.T) {
-				key, pt, ct := unhex(t, v.Key), unhex(t, v.Plaintext), unhex(t, v.Ciphertext)
+				key, pt, ct := testvectors.Unhex(t, v.Key), testvectors.Unhex(t, v.Plaintext), testvectors.Unhex(t, v.Ciphertext)
 				c, err := NewCipher(Config{Algorithm: alg, Key: key, Bearer: v.Bearer, Direction: v.Direction})
 				if err != nil {
 					t.Fatal(err)
 				}
-				got, err := c.XOR(nil, pt, count(t, v), v.LengthBits)
+				got, err := c.XOR(nil, pt, v.CountFor(t), v.LengthBits)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -27,11 +28,11 @@ func TestReferenceVectors(t *testing.T) {
 				}
 				// Deciphering is the same operation, here in place.
 				buf := bytes.Clone(ct)
-				if back, _ := c.XOR(buf, buf, count(t, v), v.LengthBits); !bytes.Equal(back, pt) {
+				if back, _ := c.XOR(buf, buf, v.CountFor(t), v.LengthBits); !bytes.Equal(back, pt) {
 					t.Errorf("deciphered\n got %x\nwant %x", back, pt)
 				}
 				// The plain cipher.Stream path agrees on the first LENGTH bits.
-				s, err := New(alg, key, count(t, v), v.Bearer, v.Direction)
+				s, err := New(alg, key, v.CountFor(t), v.Bearer, v.Direction)
 				if err != nil {
 					t.Fatal(err)
 				}

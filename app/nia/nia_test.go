@@ -8,21 +8,22 @@ import (
 	"testing"
 
 	"github.com/hesemcom/hesemcom/internal/conformance"
+	"github.com/hesemcom/hesemcom/testvectors"
 )
 
 func TestReferenceVectors(t *testing.T) {
 	for _, alg := range []Algorithm{NIA1, NIA2, NIA3} {
-		for _, v := range loadVectors(t, alg.String()) {
+		for _, v := range testvectors.LoadNEANIA(t, alg.String()) {
 			t.Run(v.Name(), func(t *testing.T) {
-				m, err := New(alg, unhex(t, v.Key), count(t, v), v.Bearer, v.Direction)
+				m, err := New(alg, testvectors.Unhex(t, v.Key), v.CountFor(t), v.Bearer, v.Direction)
 				if err != nil {
 					t.Fatal(err)
 				}
-				m.WriteBits(unhex(t, v.Message), v.LengthBits)
+				m.WriteBits(testvectors.Unhex(t, v.Message), v.LengthBits)
 				if got := fmt.Sprintf("%08x", m.Sum32()); got != v.MAC {
 					t.Errorf("MAC-I = %s, want %s", got, v.MAC)
 				}
-				if !m.Verify(unhex(t, v.MAC)) {
+				if !m.Verify(testvectors.Unhex(t, v.MAC)) {
 					t.Error("Verify rejects the reference MAC-I")
 				}
 			})
