@@ -158,30 +158,8 @@ func (m *Model) Clone() *Model {
 }
 
 // Images is a labelled set of 8-bit grayscale images, row-major, image after
-// image. It implements nn.Dataset with pixels scaled to [0, 1].
-type Images struct {
-	Rows, Cols int
-	Pixels     []byte // Len()·Rows·Cols bytes
-	Labels     []byte
-}
-
-// Len implements nn.Dataset.
-func (d *Images) Len() int { return len(d.Labels) }
-
-// Shape implements nn.Dataset.
-func (d *Images) Shape() nn.Shape { return nn.Shape{C: 1, H: d.Rows, W: d.Cols} }
-
-// Example implements nn.Dataset.
-func (d *Images) Example(dst []float32, i int) byte {
-	scale(dst, d.Pixels[i*d.Rows*d.Cols:(i+1)*d.Rows*d.Cols])
-	return d.Labels[i]
-}
-
-func scale(dst []float32, px []byte) {
-	for i, v := range px {
-		dst[i] = float32(v) / 255
-	}
-}
+// image, with pixels scaled to [0, 1] for training (see nn.Images).
+type Images = nn.Images
 
 func (m *Model) check(d *Images) error {
 	if d.Rows != m.cfg.Rows || d.Cols != m.cfg.Cols {
@@ -253,7 +231,7 @@ func (m *Model) Classify(img []byte) (int, error) {
 		return 0, fmt.Errorf("classifier: image of %d bytes, want %d", len(img), m.ImageSize())
 	}
 	m.x.Resize(1, nn.Shape{C: 1, H: m.cfg.Rows, W: m.cfg.Cols})
-	scale(m.x.Data, img)
+	nn.ScalePixels(m.x.Data, img)
 	return nn.Argmax(m.net.Forward(&m.x, false).Sample(0)), nil
 }
 
@@ -271,7 +249,7 @@ func (m *Model) ClassifyBatch(dst []byte, pixels []byte) ([]byte, error) {
 		chunk := pixels[from:min(len(pixels), from+batch*px)]
 		n := len(chunk) / px
 		m.x.Resize(n, nn.Shape{C: 1, H: m.cfg.Rows, W: m.cfg.Cols})
-		scale(m.x.Data, chunk)
+		nn.ScalePixels(m.x.Data, chunk)
 		out := m.net.Forward(&m.x, false)
 		for i := range n {
 			dst = append(dst, byte(nn.Argmax(out.Sample(i))))

@@ -212,7 +212,7 @@ func FuzzUnmarshal(f *testing.F) {
 	good, _ := m.MarshalBinary()
 	f.Add(good)
 	f.Add(good[:40])
-	f.Add([]byte(fileMagic))
+	f.Add([]byte(format.Magic))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := Unmarshal(b)
 		if err != nil {

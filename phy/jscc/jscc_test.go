@@ -11,6 +11,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/hesemcom/hesemcom/internal/modelfile"
 	"github.com/hesemcom/hesemcom/internal/nn"
 )
 
@@ -318,8 +319,8 @@ func TestFileRoundTrip(t *testing.T) {
 // so validation behind the checksum is exercised.
 func rebuild(hdr string, payload []byte) []byte {
 	var b bytes.Buffer
-	b.WriteString(fileMagic)
-	binary.Write(&b, binary.LittleEndian, uint32(fileVersion))
+	b.WriteString(format.Magic)
+	binary.Write(&b, binary.LittleEndian, uint32(modelfile.Version))
 	binary.Write(&b, binary.LittleEndian, uint32(len(hdr)))
 	b.WriteString(hdr)
 	b.Write(payload)
@@ -383,7 +384,7 @@ func FuzzUnmarshal(f *testing.F) {
 		b, _ := m.MarshalBinary()
 		f.Add(b)
 	}
-	f.Add([]byte(fileMagic + "\x01\x00\x00\x00\x02\x00\x00\x00{}\x00\x00\x00\x00"))
+	f.Add([]byte(format.Magic + "\x01\x00\x00\x00\x02\x00\x00\x00{}\x00\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := Unmarshal(b)
 		if err != nil {

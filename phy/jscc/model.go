@@ -240,30 +240,8 @@ func (m *Model) Clone() *Model {
 }
 
 // Images is a labelled set of 8-bit grayscale images, row-major, image after
-// image. It implements nn.Dataset with pixels scaled to [0, 1].
-type Images struct {
-	Rows, Cols int
-	Pixels     []byte // Len()·Rows·Cols bytes
-	Labels     []byte
-}
-
-// Len implements nn.Dataset.
-func (d *Images) Len() int { return len(d.Labels) }
-
-// Shape implements nn.Dataset.
-func (d *Images) Shape() nn.Shape { return nn.Shape{C: 1, H: d.Rows, W: d.Cols} }
-
-// Example implements nn.Dataset.
-func (d *Images) Example(dst []float32, i int) byte {
-	scalePixels(dst, d.Pixels[i*d.Rows*d.Cols:(i+1)*d.Rows*d.Cols])
-	return d.Labels[i]
-}
-
-func scalePixels(dst []float32, px []byte) {
-	for j, p := range px {
-		dst[j] = float32(p) * (1.0 / 255)
-	}
-}
+// image, with pixels scaled to [0, 1] for training (see nn.Images).
+type Images = nn.Images
 
 func (m *Model) check(d *Images) error {
 	if d.Rows != m.cfg.Rows || d.Cols != m.cfg.Cols {
@@ -398,7 +376,7 @@ func (m *Model) Encode(dst []float32, img []byte) ([]float32, error) {
 		return dst[:0], fmt.Errorf("jscc: image of %d pixels, want %d", len(img), m.cfg.Rows*m.cfg.Cols)
 	}
 	m.x.Resize(1, nn.Shape{C: 1, H: m.cfg.Rows, W: m.cfg.Cols})
-	scalePixels(m.x.Data, img)
+	nn.ScalePixels(m.x.Data, img)
 	y := m.enc.Forward(&m.x, false)
 	return append(dst[:0], y.Data...), nil
 }
