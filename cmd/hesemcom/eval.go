@@ -120,7 +120,7 @@ SNR is Es/N0 per complex channel symbol (two real features), Es = 1.`,
 					return fmt.Errorf("model %s is %v, not %v", mname, m.Config().Arch, arch)
 				}
 				res.ChannelUses = m.ChannelUses()
-				mean, each, err := m.Accuracy(cmd.Context(), jsccImages(test), snr, seed+uint64(i)<<20, trials)
+				mean, each, err := m.Accuracy(cmd.Context(), images(test), snr, seed+uint64(i)<<20, trials)
 				if err != nil {
 					return err
 				}

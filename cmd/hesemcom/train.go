@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -15,9 +17,43 @@ import (
 	"github.com/hesemcom/hesemcom/phy/jscc"
 )
 
-// jsccImages converts a source dataset to the plain images phy/jscc takes.
-func jsccImages(d *source.Dataset) *jscc.Images {
-	return &jscc.Images{Rows: d.Rows, Cols: d.Cols, Pixels: d.Pixels, Labels: d.Labels}
+// images converts a source dataset to the plain images the models of phy/
+// train and test on.
+func images(d *source.Dataset) *nn.Images {
+	return &nn.Images{Rows: d.Rows, Cols: d.Cols, Pixels: d.Pixels, Labels: d.Labels}
+}
+
+// trainingSets loads the training set of name from the data directory (its
+// first limit images when limit > 0) and the embedded test set.
+func trainingSets(g *globalFlags, name source.Name, limit int) (train, test *source.Dataset, err error) {
+	if train, err = source.LoadTrain(name, source.DataDirs(g.dataDir)); err != nil {
+		return nil, nil, err
+	}
+	if test, err = source.LoadTest(name); err != nil {
+		return nil, nil, err
+	}
+	if limit > 0 && limit < train.Len() {
+		train = train.Slice(0, limit)
+	}
+	return train, test, nil
+}
+
+// epochPrinter returns the progress callback of the training commands: one
+// line per epoch on w.
+func epochPrinter(w io.Writer) func(nn.Progress) {
+	start := time.Now()
+	return func(p nn.Progress) {
+		fmt.Fprintf(w, "epoch %d/%d  loss %.4f  train acc %.4f  %s\n", p.Epoch, p.Epochs, p.Loss, p.Accuracy, time.Since(start).Round(time.Second))
+	}
+}
+
+// writeModel writes a model file and returns its size.
+func writeModel(out string, m encoding.BinaryMarshaler) (int, error) {
+	b, err := m.MarshalBinary()
+	if err != nil {
+		return 0, err
+	}
+	return len(b), os.WriteFile(out, b, 0o644)
 }
 
 // parseSNRRange parses "agnostic" (0:25), "LO:HI" or a single SNR in dB.
@@ -94,16 +130,9 @@ Training is deterministic for a seed. The training sets are read from --data.`,
 			if out == "" {
 				return usageError{fmt.Errorf("--out is required")}
 			}
-			train, err := source.LoadTrain(name, source.DataDirs(g.dataDir))
+			train, test, err := trainingSets(g, name, limit)
 			if err != nil {
 				return err
-			}
-			test, err := source.LoadTest(name)
-			if err != nil {
-				return err
-			}
-			if limit > 0 && limit < train.Len() {
-				train = train.Slice(0, limit)
 			}
 			m, err := jscc.New(r.Config, r.Train.Seed)
 			if err != nil {
@@ -114,10 +143,7 @@ Training is deterministic for a seed. The training sets are read from --data.`,
 			fmt.Fprintf(stderr, "training %s on %s (%d images), SNR [%g, %g] dB, %d epochs, seed %d\n",
 				m.Describe(), name, train.Len(), float64(r.Train.SNRLo), float64(r.Train.SNRHi), r.Train.Epochs, r.Train.Seed)
 			start := time.Now()
-			err = m.Train(cmd.Context(), jsccImages(train), r.Train, func(p nn.Progress) {
-				fmt.Fprintf(stderr, "epoch %d/%d  loss %.4f  train acc %.4f  %s\n", p.Epoch, p.Epochs, p.Loss, p.Accuracy, time.Since(start).Round(time.Second))
-			})
-			if err != nil {
+			if err := m.Train(cmd.Context(), images(train), r.Train, epochPrinter(stderr)); err != nil {
 				return err
 			}
 			elapsed := time.Since(start)
@@ -127,27 +153,24 @@ Training is deterministic for a seed. The training sets are read from --data.`,
 			if r.Train.SNRHi > r.Train.SNRLo {
 				tsnr = 10
 			}
-			acc, _, err := m.Accuracy(cmd.Context(), jsccImages(test), tsnr, 1, 1)
+			acc, _, err := m.Accuracy(cmd.Context(), images(test), tsnr, 1, 1)
 			if err != nil {
 				return err
 			}
 			m.Meta.TestSNR, m.Meta.TestAcc = float64(tsnr), acc
-			b, err := m.MarshalBinary()
+			size, err := writeModel(out, m)
 			if err != nil {
 				return err
 			}
-			if err := os.WriteFile(out, b, 0o644); err != nil {
-				return err
-			}
 			res := map[string]any{
-				"recipe": r.Name, "model": m.Config().Arch.String(), "dataset": string(name), "file": out, "bytes": len(b),
+				"recipe": r.Name, "model": m.Config().Arch.String(), "dataset": string(name), "file": out, "bytes": size,
 				"snr_lo_db": float64(r.Train.SNRLo), "snr_hi_db": float64(r.Train.SNRHi), "epochs": r.Train.Epochs, "seed": r.Train.Seed,
 				"gain": m.Gain(), "train_seconds": elapsed.Seconds(), "test_snr_db": float64(tsnr), "test_accuracy": acc,
 			}
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), res)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%d bytes): test accuracy %.4f at %g dB, trained in %s\n", out, len(b), acc, float64(tsnr), elapsed.Round(time.Second))
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%d bytes): test accuracy %.4f at %g dB, trained in %s\n", out, size, acc, float64(tsnr), elapsed.Round(time.Second))
 			return nil
 		},
 	}

@@ -2,19 +2,13 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hesemcom/hesemcom/app/source"
-	"github.com/hesemcom/hesemcom/internal/nn"
 	"github.com/hesemcom/hesemcom/phy/classifier"
 )
-
-func classifierImages(d *source.Dataset) *classifier.Images {
-	return &classifier.Images{Rows: d.Rows, Cols: d.Cols, Pixels: d.Pixels, Labels: d.Labels}
-}
 
 // newTrainClassifierCmd trains Model 1's receiver-side residual CNN.
 func newTrainClassifierCmd(g *globalFlags) *cobra.Command {
@@ -71,49 +65,36 @@ phy/classifier/models/mnist.hsmc bit for bit. The training sets are read from
 			if err != nil {
 				return usageError{err}
 			}
-			train, err := source.LoadTrain(name, source.DataDirs(g.dataDir))
+			train, test, err := trainingSets(g, name, limit)
 			if err != nil {
 				return err
-			}
-			test, err := source.LoadTest(name)
-			if err != nil {
-				return err
-			}
-			if limit > 0 && limit < train.Len() {
-				train = train.Slice(0, limit)
 			}
 			m.Meta.Dataset = name.String()
 			stderr := cmd.ErrOrStderr()
 			fmt.Fprintf(stderr, "training the classifier (%+v) on %s (%d images), %d epochs, seed %d\n",
 				m.Config(), name, train.Len(), r.Train.Epochs, r.Train.Seed)
 			start := time.Now()
-			err = m.Train(cmd.Context(), classifierImages(train), r.Train, func(p nn.Progress) {
-				fmt.Fprintf(stderr, "epoch %d/%d  loss %.4f  train acc %.4f  %s\n", p.Epoch, p.Epochs, p.Loss, p.Accuracy, time.Since(start).Round(time.Second))
-			})
-			if err != nil {
+			if err := m.Train(cmd.Context(), images(train), r.Train, epochPrinter(stderr)); err != nil {
 				return err
 			}
 			elapsed := time.Since(start)
-			acc, err := m.Accuracy(cmd.Context(), classifierImages(test), 2)
+			acc, err := m.Accuracy(cmd.Context(), images(test), 2)
 			if err != nil {
 				return err
 			}
 			m.Meta.TestAcc = acc
-			b, err := m.MarshalBinary()
+			size, err := writeModel(out, m)
 			if err != nil {
 				return err
 			}
-			if err := os.WriteFile(out, b, 0o644); err != nil {
-				return err
-			}
 			res := map[string]any{
-				"dataset": name.String(), "file": out, "bytes": len(b), "config": m.Config(), "meta": m.Meta,
+				"dataset": name.String(), "file": out, "bytes": size, "config": m.Config(), "meta": m.Meta,
 				"train_seconds": elapsed.Seconds(), "test_accuracy": acc,
 			}
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), res)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%d bytes): clean test accuracy %.4f, trained in %s\n", out, len(b), acc, elapsed.Round(time.Second))
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%d bytes): clean test accuracy %.4f, trained in %s\n", out, size, acc, elapsed.Round(time.Second))
 			return nil
 		},
 	}
