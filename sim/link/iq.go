@@ -220,35 +220,63 @@ func (q *iqModem) SendCSI(x []complex64, snr units.DB, r *rand.Rand) ([]complex6
 }
 
 func (q *iqModem) send(x []complex64, snr units.DB, r *rand.Rand, csi bool) ([]complex64, []float32, error) {
+	var err error
+	if q.tx, err = q.modulate(q.tx, x); err != nil {
+		return nil, nil, err
+	}
+	q.rx = growC(q.rx, len(q.tx))
+	if err := q.impair(q.rx, q.tx, snr, r); err != nil {
+		return nil, nil, err
+	}
+	if q.record != nil {
+		if err := q.record(q.rx); err != nil {
+			return nil, nil, err
+		}
+	}
+	return q.receive(q.rx, len(x), snr, csi)
+}
+
+// modulate puts the complex symbols x on the data subcarriers of one frame
+// (zero-power pads up to whole OFDM symbols) and returns its IQ samples,
+// reusing dst. Send's first step; the streaming link runs the steps as
+// blocks of their own.
+func (q *iqModem) modulate(dst, x []complex64) ([]complex64, error) {
 	nsym := q.symbols(len(x))
 	d := q.grid.DataCarriers()
 	q.x = growC(q.x, nsym*d)
 	copy(q.x, x)
 	clear(q.x[len(x):]) // zero-power pads
-	var err error
-	if q.tx, err = q.mod.Modulate(q.tx[:0], q.x); err != nil {
-		return nil, nil, err
-	}
+	return q.mod.Modulate(dst[:0], q.x)
+}
+
+// impair passes one frame's samples tx through the channel (fading and
+// multipath, then AWGN at Es/N0 snr per data subcarrier) into rx (len(tx)),
+// drawing every random quantity from r. With perfect CSI it leaves the
+// channel of each OFDM symbol in q.h for receive.
+func (q *iqModem) impair(rx, tx []complex64, snr units.DB, r *rand.Rand) error {
 	sl := q.grid.SymbolLen()
 	nfft := q.grid.FFTSize()
-	q.rx = growC(q.rx, len(q.tx))
+	nsym := len(tx) / sl
+	if len(rx) != len(tx) || len(tx) != nsym*sl {
+		return fmt.Errorf("link: %d → %d samples, want equal whole OFDM symbols of %d", len(tx), len(rx), sl)
+	}
 	if q.cfg.PerfectCSI {
 		q.h = growC(q.h, nsym*nfft)
 	}
 	fd := q.ch.Doppler / q.cfg.SampleRate
 	switch q.ch.Kind {
 	case "awgn":
-		copy(q.rx, q.tx)
+		copy(rx, tx)
 		for k := range q.h {
 			q.h[k] = 1
 		}
 	case "flat":
-		f, err := channel.NewFlat(channel.FlatConfig{K: q.ch.K, Doppler: fd, BlockLen: len(q.tx)}, r)
+		f, err := channel.NewFlat(channel.FlatConfig{K: q.ch.K, Doppler: fd, BlockLen: len(tx)}, r)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
-		if _, err := f.Apply(q.rx, q.tx); err != nil {
-			return nil, nil, err
+		if _, err := f.Apply(rx, tx); err != nil {
+			return err
 		}
 		if q.cfg.PerfectCSI {
 			// The mean gain over each OFDM symbol's FFT window.
@@ -267,33 +295,26 @@ func (q *iqModem) send(x []complex64, snr units.DB, r *rand.Rand, csi bool) ([]c
 	case "tdl":
 		t, err := channel.NewTDL(channel.TDLConfig{Profile: q.ch.Profile, DelaySpread: q.ch.DelaySpread, SampleRate: q.cfg.SampleRate, Doppler: fd}, r)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		if t.MaxDelay() > q.grid.Config().CPLen {
-			return nil, nil, fmt.Errorf("link: %s spans %d samples, longer than the %d-sample cyclic prefix", q.ch.Name, t.MaxDelay(), q.grid.Config().CPLen)
+			return fmt.Errorf("link: %s spans %d samples, longer than the %d-sample cyclic prefix", q.ch.Name, t.MaxDelay(), q.grid.Config().CPLen)
 		}
 		// Symbol by symbol, so a coherent receiver's CSI can be read after each.
 		for s := range nsym {
-			if _, err := t.Apply(q.rx[s*sl:(s+1)*sl], q.tx[s*sl:(s+1)*sl]); err != nil {
-				return nil, nil, err
+			if _, err := t.Apply(rx[s*sl:(s+1)*sl], tx[s*sl:(s+1)*sl]); err != nil {
+				return err
 			}
 			if q.cfg.PerfectCSI {
 				t.FrequencyResponse(q.h[s*nfft:(s+1)*nfft], nfft)
 			}
 		}
 	default:
-		return nil, nil, fmt.Errorf("link: iq channel kind %q", q.ch.Kind)
+		return fmt.Errorf("link: iq channel kind %q", q.ch.Kind)
 	}
 	n0 := q.grid.TimeN0(units.N0(snr))
-	if _, err := channel.NewAWGN(r).Apply(q.rx, q.rx, n0); err != nil {
-		return nil, nil, err
-	}
-	if q.record != nil {
-		if err := q.record(q.rx); err != nil {
-			return nil, nil, err
-		}
-	}
-	return q.receive(q.rx, len(x), snr, csi)
+	_, err := channel.NewAWGN(r).Apply(rx, rx, n0)
+	return err
 }
 
 // receive demodulates the received samples rx of one frame carrying n
