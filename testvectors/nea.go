@@ -94,3 +94,80 @@ func Unhex(tb testing.TB, s string) []byte {
 	}
 	return b
 }
+
+// KeystreamVector is one keystream-generator test set of the same file
+// (SNOW 3G: TS 35.217 / 35.222; ZUC: TS 35.223): the 128-bit key and IV and
+// the expected 32-bit keystream words by 1-based index (z1 is the first).
+type KeystreamVector struct {
+	TestSet int
+	Key, IV []byte
+	Want    map[int]uint32
+}
+
+// Keystream returns the keystream test sets of one generator ("SNOW 3G" or
+// "ZUC").
+func Keystream(algorithm string) ([]KeystreamVector, error) {
+	b, err := neaFS.ReadFile("nea/nea_nia_ts33401_ts35217_ts35223.json")
+	if err != nil {
+		return nil, err
+	}
+	var f struct {
+		Keystream []struct {
+			Algorithm string            `json:"algorithm"`
+			TestSet   int               `json:"test_set"`
+			Key       string            `json:"key"`
+			IV        string            `json:"iv"`
+			Words     []string          `json:"keystream_words"`
+			At        map[string]string `json:"keystream_word_at_index"`
+		} `json:"keystream_vectors"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, err
+	}
+	word := func(s string) (uint32, error) {
+		w, err := strconv.ParseUint(s, 16, 32)
+		return uint32(w), err
+	}
+	var out []KeystreamVector
+	for _, v := range f.Keystream {
+		if v.Algorithm != algorithm {
+			continue
+		}
+		kv := KeystreamVector{TestSet: v.TestSet, Want: make(map[int]uint32)}
+		if kv.Key, err = hex.DecodeString(v.Key); err != nil {
+			return nil, err
+		}
+		if kv.IV, err = hex.DecodeString(v.IV); err != nil {
+			return nil, err
+		}
+		for i, s := range v.Words {
+			if kv.Want[i+1], err = word(s); err != nil {
+				return nil, err
+			}
+		}
+		for idx, s := range v.At {
+			i, err := strconv.Atoi(idx)
+			if err != nil || i < 1 {
+				return nil, fmt.Errorf("testvectors: bad keystream index %q", idx)
+			}
+			if kv.Want[i], err = word(s); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, kv)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("testvectors: no keystream vectors for %q", algorithm)
+	}
+	return out, nil
+}
+
+// LoadKeystream is Keystream for tests: it fails tb on error.
+func LoadKeystream(tb testing.TB, algorithm string) []KeystreamVector {
+	tb.Helper()
+	vs, err := Keystream(algorithm)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return vs
+}

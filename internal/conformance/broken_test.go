@@ -35,7 +35,7 @@ func TestBrokenImplementations(t *testing.T) {
 	if os.Getenv("CONFORMANCE_BROKEN") != "" {
 		return
 	}
-	for _, name := range []string{"TestBrokenStreamChild", "TestBrokenHashChild"} {
+	for _, name := range []string{"TestBrokenStreamChild", "TestBrokenHashChild", "TestBrokenKeystreamChild", "TestWrongKeystreamChild"} {
 		cmd := exec.Command(os.Args[0], "-test.run=^"+name+"$")
 		cmd.Env = append(os.Environ(), "CONFORMANCE_BROKEN=1")
 		out, err := cmd.CombinedOutput()
@@ -57,4 +57,18 @@ func TestBrokenHashChild(t *testing.T) {
 		t.Skip("run by TestBrokenImplementations")
 	}
 	HashSuite(t, func() hash.Hash { return &resettingSum{sha256.New()} })
+}
+
+func TestBrokenKeystreamChild(t *testing.T) {
+	if os.Getenv("CONFORMANCE_BROKEN") == "" {
+		t.Skip("run by TestBrokenImplementations")
+	}
+	KeystreamSuite(t, func() *counterGen { return &counterGen{cloneReset: true} }, nil)
+}
+
+func TestWrongKeystreamChild(t *testing.T) {
+	if os.Getenv("CONFORMANCE_BROKEN") == "" {
+		t.Skip("run by TestBrokenImplementations")
+	}
+	KeystreamSuite(t, func() *counterGen { return &counterGen{} }, map[int]uint32{2: 1})
 }
