@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -98,7 +99,9 @@ deterministic per-item seeds, on all cores. --shard i/n (or a Slurm job array /
 Kubernetes Indexed Job) runs one slice and writes a partial result; 'hesemcom merge'
 combines partial results exactly. A YAML or JSON scenario file (--config) gives the
 same fields as the flags (datasets, models, snrs_db, channels, transport, level,
-images, realisations, seed, weights, rotate_keys); flags given explicitly override it.`,
+images, realisations, seed, weights, rotate_keys, eve, and the transports' bits,
+degree2, qm, rate, frame_bytes, loss, analog_bits, analog_power_db, perfect_csi);
+flags given explicitly override it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if config != "" {
@@ -129,6 +132,14 @@ images, realisations, seed, weights, rotate_keys); flags given explicitly overri
 				merge("weights", func() { sc.Weights = file.Weights })
 				merge("rotate-keys", func() { sc.RotateKeys = file.RotateKeys })
 				merge("eve", func() { sc.Eve = file.Eve })
+				// The transport fields: a flag given explicitly replaces its field.
+				flagged := sc.TransportOptions
+				sc.TransportOptions = file.TransportOptions
+				for _, name := range transportFlags {
+					if fl.Changed(name) {
+						setTransportOption(&sc.TransportOptions, flagged, name)
+					}
+				}
 			}
 			if snrs != "" {
 				v, err := parseFloatList(snrs)
@@ -141,7 +152,15 @@ images, realisations, seed, weights, rotate_keys); flags given explicitly overri
 			if err != nil {
 				return usageError{err}
 			}
+			dcfg, hcfg, iqcfg, err := sc.TransportOptions.Configs()
+			if err != nil {
+				return usageError{err}
+			}
 			opts := sim.Options{Meta: map[string]string{"weights": sc.Weights, "command": "sweep"}}
+			if o := sc.TransportOptions; o != (link.TransportOptions{Loss: o.Loss}) || (o.Loss != "" && o.Loss != "batch") {
+				b, _ := json.Marshal(o)
+				opts.Meta["transport_options"] = string(b)
+			}
 			if shard != "" {
 				if opts.Shard, err = sim.ParseShard(shard); err != nil {
 					return usageError{err}
@@ -155,9 +174,12 @@ images, realisations, seed, weights, rotate_keys); flags given explicitly overri
 			update, finish := newProgress(cmd.ErrOrStderr(), "sweep")
 			opts.Progress = update
 			res, err := sim.Run(cmd.Context(), sw, link.NewFactory(link.Config{
-				Models: link.Pretrained(policy),
-				Keys:   he.KeyConfig{RotateEvery: sc.RotateKeys},
-				Eve:    eveConfig(g),
+				Models:  link.Pretrained(policy),
+				Keys:    he.KeyConfig{RotateEvery: sc.RotateKeys},
+				Eve:     eveConfig(g),
+				IQ:      iqcfg,
+				Digital: dcfg,
+				Hybrid:  hcfg,
 			}), opts)
 			finish()
 			if err != nil {
@@ -188,6 +210,7 @@ images, realisations, seed, weights, rotate_keys); flags given explicitly overri
 	f.StringVar(&snrs, "snr", "0,5,10,15,20,25", "SNRs in dB (Es/N0 per complex symbol): a list, or lo:hi:step")
 	f.StringSliceVar(&sc.Channels, "channel", sc.Channels, "channels: awgn, rayleigh, rician-K<k>; at the iq level also tdl-a|b|c[-ds<ns>ns][-fd<Hz>]")
 	f.StringVar(&sc.Transport, "transport", sc.Transport, "Model 4 transport of the encrypted features: slot, digital or hybrid")
+	addTransportFlags(f, &sc.TransportOptions)
 	f.StringVar(&sc.Level, "level", sc.Level, "simulation level: symbol (channel on the symbols) or iq (through the OFDM modem)")
 	f.IntVar(&sc.Images, "images", sc.Images, "test images per point and realisation (≤ 10000)")
 	f.IntVar(&sc.Realisations, "realisations", sc.Realisations, "noise realisations per point")
@@ -199,6 +222,30 @@ images, realisations, seed, weights, rotate_keys); flags given explicitly overri
 	f.StringVar(&out, "out", "", "directory for result.json, results.csv, table.md and plots")
 	f.BoolVar(&asJSON, "json", false, "print the result as one JSON object")
 	return c
+}
+
+// setTransportOption copies the field of flag name from src to dst.
+func setTransportOption(dst *link.TransportOptions, src link.TransportOptions, name string) {
+	switch name {
+	case "bits":
+		dst.Bits = src.Bits
+	case "degree2":
+		dst.Degree2 = src.Degree2
+	case "qm":
+		dst.Qm = src.Qm
+	case "rate":
+		dst.Rate = src.Rate
+	case "frame-bytes":
+		dst.FrameBytes = src.FrameBytes
+	case "loss":
+		dst.Loss = src.Loss
+	case "analog-bits":
+		dst.AnalogBits = src.AnalogBits
+	case "analog-power":
+		dst.AnalogPowerDB = src.AnalogPowerDB
+	case "perfect-csi":
+		dst.PerfectCSI = src.PerfectCSI
+	}
 }
 
 // eveConfig gives the eavesdropper the training sets of the data directory.

@@ -145,3 +145,48 @@ func TestRunJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepTransportOptions: the transports' fields of a scenario file
+// reach the hybrid link (the payload shows b), an explicit flag replaces
+// its field, and bad values are usage errors.
+func TestSweepTransportOptions(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "s.yaml")
+	os.WriteFile(cfg, []byte("datasets: [mnist]\nmodels: [\"4\"]\ntransport: hybrid\nsnrs_db: [30]\nimages: 32\nrealisations: 1\nqm: 8\nrate: 0.8\nanalog_bits: 12\nanalog_power_db: 3\n"), 0o644)
+	for _, bad := range [][]string{
+		{"--qm", "3"}, {"--rate", "1.5"}, {"--loss", "some"}, {"--analog-bits", "17"}, {"--analog-power", "40"}, {"--frame-bytes", "4"},
+	} {
+		if code, _, stderr := runCLI(t, append([]string{"sweep", "--config", cfg}, bad...)...); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", bad, code, stderr)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte("models: [\"4\"]\nanalog_bits: 20\n"), 0o644)
+	if code, _, _ := runCLI(t, "sweep", "--config", filepath.Join(dir, "bad.yaml")); code != 2 {
+		t.Errorf("analog_bits 20 in the file: exit %d, want 2", code)
+	}
+	if testing.Short() {
+		t.Skip("one N = 2^13 CKKS batch over the hybrid transport: skipped with -short")
+	}
+	for _, tc := range []struct {
+		flags []string
+		b     int64
+	}{{nil, 12}, {[]string{"--analog-bits", "4"}, 4}} {
+		code, stdout, stderr := runCLI(t, append([]string{"sweep", "--config", cfg, "--json"}, tc.flags...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", tc.flags, code, stderr)
+		}
+		var r sim.Result
+		if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+			t.Fatal(err)
+		}
+		x := r.Points[0].Counts.Extra
+		// 196 features × 8192 coefficients × (2B − b) digital bits, B = 46.
+		want := int64(196 * 8192 * (2*46 - tc.b))
+		if len(r.Points) != 1 || r.Points[0].Point.Transport != "hybrid" || x["payload_bits"] < want || x["payload_bits"] > want+7 || x["frames_lost"] != 0 {
+			t.Errorf("%v: %+v, payload want %d", tc.flags, r.Points, want)
+		}
+		if !strings.Contains(r.Meta["transport_options"], `"analog_power_db":3`) {
+			t.Errorf("meta %v", r.Meta)
+		}
+	}
+}

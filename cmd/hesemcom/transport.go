@@ -14,6 +14,7 @@ import (
 	"github.com/hesemcom/hesemcom/sim"
 	"github.com/hesemcom/hesemcom/sim/link"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // newTransportCmd is issue 9's command: how Model 4's encrypted features
@@ -94,12 +95,10 @@ func newTransportBitsCmd() *cobra.Command {
 
 func newTransportTableCmd() *cobra.Command {
 	var (
-		sc                   link.Scenario
-		snrs, transports     string
-		dcfg                 link.DigitalConfig
-		hcfg                 link.HybridConfig
-		loss, pcapPath, out  string
-		asJSON, perfect, all bool
+		sc               link.Scenario
+		snrs, transports string
+		pcapPath, out    string
+		asJSON, all      bool
 	)
 	sc = link.DefaultScenario()
 	c := &cobra.Command{
@@ -116,7 +115,8 @@ digital link to a pcap file (link type USER0), one worker.`,
 			if sc.SNRs, err = parseFloatList(snrs); err != nil {
 				return usageError{fmt.Errorf("--snr: %w", err)}
 			}
-			if dcfg.Loss, err = link.ParseLossPolicy(loss); err != nil {
+			dcfg, hcfg, iqcfg, err := sc.TransportOptions.Configs()
+			if err != nil {
 				return usageError{err}
 			}
 			var pts []sim.Point
@@ -165,7 +165,7 @@ digital link to a pcap file (link type USER0), one worker.`,
 			opts.Progress = update
 			res, err := sim.Run(cmd.Context(), sw, link.NewFactory(link.Config{
 				Models:  link.Pretrained(link.PerSNR),
-				IQ:      link.IQConfig{PerfectCSI: perfect},
+				IQ:      iqcfg,
 				Digital: dcfg,
 				Hybrid:  hcfg,
 			}), opts)
@@ -210,22 +210,32 @@ digital link to a pcap file (link type USER0), one worker.`,
 	f.StringVar(&snrs, "snr", "0,5,10,15,20,25", "SNRs in dB (Es/N0 per complex symbol / data subcarrier): a list, or lo:hi:step")
 	f.StringSliceVar(&sc.Channels, "channel", sc.Channels, "channels: awgn, rayleigh, rician-K<k>; at --level iq also tdl-a|b|c[-ds<ns>ns][-fd<Hz>]")
 	f.StringVar(&transports, "transport", "slot,digital,hybrid", "Model 4 transports: slot, digital, hybrid (list)")
-	f.IntVar(&hcfg.AnalogBits, "analog-bits", 0, fmt.Sprintf("hybrid: low bits of each c0 coefficient sent as analog amplitudes (0: %d)", link.DefaultAnalogBits))
 	f.StringVar(&sc.Level, "level", "symbol", "simulation level: symbol or iq")
 	f.IntVar(&sc.Images, "images", sc.Images, "test images per point (≤ 10000; CKKS batches hold 4096)")
 	f.Uint64Var(&sc.Seed, "seed", sc.Seed, "run seed")
 	f.BoolVar(&all, "plaintext", true, "also run the plaintext Models 2 and 3 (channel uses for comparison)")
-	f.BoolVar(&perfect, "perfect-csi", false, "iq level: give the receiver the true channel instead of its pilot estimate")
-	f.IntVar(&dcfg.Bits, "bits", 0, fmt.Sprintf("digital: bits per coefficient (0: ⌈log2(Q/Δ)⌉ + %d)", link.DefaultDigitalMargin))
-	f.BoolVar(&dcfg.Degree2, "degree2", false, "digital: send the degree-2 features (no relinearisation)")
-	f.IntVar(&dcfg.Qm, "qm", 0, "digital: modulation order 2, 4, 6, 8 (0: 4, 16-QAM)")
-	f.Float64Var(&dcfg.Rate, "rate", 0, "digital: LDPC code rate (0: 1/2)")
-	f.IntVar(&dcfg.FrameBytes, "frame-bytes", 0, "digital: payload bytes per frame (0: 1024)")
-	f.StringVar(&loss, "loss", "batch", "digital: a lost frame loses its batch (batch) or zeroes its features (erase)")
+	addTransportFlags(f, &sc.TransportOptions)
 	f.StringVar(&pcapPath, "pcap", "", "digital: write every frame to this pcap file (one worker)")
 	f.StringVar(&out, "out", "", "directory for result.json, results.csv, table.md and plots")
 	f.BoolVar(&asJSON, "json", false, "print the result as one JSON object")
 	return c
+}
+
+// transportFlags are the flags of link.TransportOptions: the same names in
+// `transport table` and `sweep` (and, in snake case, in scenario files).
+var transportFlags = []string{"bits", "degree2", "qm", "rate", "frame-bytes", "loss", "analog-bits", "analog-power", "perfect-csi"}
+
+// addTransportFlags registers transportFlags for o.
+func addTransportFlags(f *pflag.FlagSet, o *link.TransportOptions) {
+	f.IntVar(&o.Bits, "bits", o.Bits, fmt.Sprintf("digital, hybrid: bits per ciphertext coefficient after modulus switching (0: ⌈log2(Q/Δ)⌉ + %d)", link.DefaultDigitalMargin))
+	f.BoolVar(&o.Degree2, "degree2", o.Degree2, "digital: send the degree-2 features (no relinearisation)")
+	f.IntVar(&o.Qm, "qm", o.Qm, "digital, hybrid: modulation order of the frames, 2, 4, 6, 8 (0: 4, 16-QAM)")
+	f.Float64Var(&o.Rate, "rate", o.Rate, "digital, hybrid: LDPC code rate (0: 1/2)")
+	f.IntVar(&o.FrameBytes, "frame-bytes", o.FrameBytes, "digital, hybrid: payload bytes per frame (0: 1024)")
+	f.StringVar(&o.Loss, "loss", "batch", "digital, hybrid: a lost frame loses its batch (batch) or zeroes the features it carried (erase)")
+	f.IntVar(&o.AnalogBits, "analog-bits", o.AnalogBits, fmt.Sprintf("hybrid: low bits of each c0 coefficient sent as analog amplitudes, 1-16 (0: %d)", link.DefaultAnalogBits))
+	f.Float64Var(&o.AnalogPowerDB, "analog-power", o.AnalogPowerDB, "hybrid: energy per channel use of the analog part relative to the digital part, dB, at equal total energy (0: equal)")
+	f.BoolVar(&o.PerfectCSI, "perfect-csi", o.PerfectCSI, "iq level: give the receiver the true channel instead of its pilot estimate")
 }
 
 // parseIntList parses "a,b,c".

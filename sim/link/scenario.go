@@ -26,6 +26,10 @@ type Scenario struct {
 	// Eve adds, for every JSCC model (Model 4: on the ciphertexts), the
 	// eavesdropper's accuracy ("<model>+eve" points).
 	Eve bool `json:"eve"`
+	// TransportOptions: the digital/hybrid transports' fields (bits, qm,
+	// rate, frame_bytes, loss, degree2, analog_bits, analog_power_db,
+	// perfect_csi), flattened into the scenario.
+	TransportOptions
 }
 
 // DefaultScenario is Table III's grid on both datasets.
@@ -67,6 +71,9 @@ func (s Scenario) Sweep() (sim.Sweep, error) {
 	case "slot", "digital", "hybrid":
 	default:
 		return sim.Sweep{}, fmt.Errorf("link: transport %q: want slot, digital or hybrid", s.Transport)
+	}
+	if _, _, _, err := s.TransportOptions.Configs(); err != nil {
+		return sim.Sweep{}, err
 	}
 	if len(s.SNRs) == 0 || len(s.Datasets) == 0 || len(s.Models) == 0 || len(s.Channels) == 0 {
 		return sim.Sweep{}, fmt.Errorf("link: a scenario needs datasets, models, SNRs and channels")

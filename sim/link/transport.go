@@ -153,6 +153,42 @@ func (c DigitalConfig) withDefaults() (DigitalConfig, error) {
 	return c, nil
 }
 
+// TransportOptions are the user-facing settings of Model 4's digital and
+// hybrid transports and of the iq level's receiver: the flags of `hesemcom
+// transport table` and `hesemcom sweep` and, with the same names in snake
+// case, fields of a sweep's scenario file (Scenario embeds it). Zero fields
+// take the defaults.
+type TransportOptions struct {
+	Bits       int     `json:"bits,omitempty"`        // DigitalConfig.Bits
+	Degree2    bool    `json:"degree2,omitempty"`     // DigitalConfig.Degree2
+	Qm         int     `json:"qm,omitempty"`          // DigitalConfig.Qm
+	Rate       float64 `json:"rate,omitempty"`        // DigitalConfig.Rate
+	FrameBytes int     `json:"frame_bytes,omitempty"` // DigitalConfig.FrameBytes
+	Loss       string  `json:"loss,omitempty"`        // batch or erase
+	AnalogBits int     `json:"analog_bits,omitempty"` // HybridConfig.AnalogBits
+	// AnalogPowerDB is HybridConfig.AnalogPowerDB.
+	AnalogPowerDB float64 `json:"analog_power_db,omitempty"`
+	PerfectCSI    bool    `json:"perfect_csi,omitempty"` // IQConfig.PerfectCSI
+}
+
+// Configs checks o and returns the configurations it describes.
+func (o TransportOptions) Configs() (DigitalConfig, HybridConfig, IQConfig, error) {
+	d := DigitalConfig{Bits: o.Bits, Degree2: o.Degree2, Qm: o.Qm, Rate: o.Rate, FrameBytes: o.FrameBytes}
+	h := HybridConfig{AnalogBits: o.AnalogBits, AnalogPowerDB: o.AnalogPowerDB}
+	q := IQConfig{PerfectCSI: o.PerfectCSI}
+	var err error
+	if d.Loss, err = ParseLossPolicy(o.Loss); err != nil {
+		return d, h, q, err
+	}
+	if _, err := d.withDefaults(); err != nil {
+		return d, h, q, err
+	}
+	if err := h.check(); err != nil {
+		return d, h, q, err
+	}
+	return d, h, q, nil
+}
+
 // Digital-transport counters in sim.Counts.Extra (summed over units).
 const (
 	XFrames       = "frames"        // frames sent

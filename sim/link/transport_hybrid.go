@@ -27,7 +27,8 @@ import (
 // with F = min(8, 63−B) fractional bits, lifts and classifies. The analog
 // part is one amplitude per c0 coefficient, 196·N per batch, two per
 // channel use: 196 channel uses per image at a full batch of N/2 images. It
-// saves b·196·N bits of the digital payload. Lost frames lose the batch.
+// saves b·196·N bits of the digital payload. A lost frame loses the batch
+// (LossBatch) or the features it carried (LossErase).
 
 // DefaultAnalogBits is the default b: at N = 2^13 the c0 slot noise
 // 2^b·√(N0/12)·2^(log2(Q/Δ)−B)·√(N/2) stays at or below the compression
@@ -35,10 +36,43 @@ import (
 const DefaultAnalogBits = 8
 
 // HybridConfig configures the hybrid transport. Zero fields take defaults.
+// The digital part takes DigitalConfig's modulation, code, frame size and
+// loss policy (under LossErase a lost frame zeroes the features it carried,
+// analog part included); it always relinearises.
 type HybridConfig struct {
 	// AnalogBits is b, the low bits of each c0 coefficient sent as analog
 	// amplitudes, in [1, 16]; 0 means DefaultAnalogBits.
 	AnalogBits int `json:"analog_bits"`
+	// AnalogPowerDB is the energy per channel use of the analog part
+	// relative to the digital part's, in [-30, 30] dB, at an unchanged total
+	// energy: with n_d digital and n_a analog channel uses and ρ its linear
+	// value, the digital symbols get Es·(n_d+n_a)/(n_d+ρ·n_a) and the
+	// analog ones ρ times that, so the average over the batch's channel
+	// uses stays the point's Es/N0. Each part goes in frames of its own, so
+	// at the iq level the frame's pilots scale with its data: the shift is
+	// exactly an SNR offset per part. 0 is equal power.
+	AnalogPowerDB float64 `json:"analog_power_db"`
+}
+
+func (c HybridConfig) check() error {
+	if c.AnalogBits != 0 && (c.AnalogBits < 1 || c.AnalogBits > 16) {
+		return fmt.Errorf("link: hybrid analog bits %d out of range [1, 16]", c.AnalogBits)
+	}
+	if !(c.AnalogPowerDB >= -30 && c.AnalogPowerDB <= 30) {
+		return fmt.Errorf("link: hybrid analog power %v dB out of range [-30, 30]", c.AnalogPowerDB)
+	}
+	return nil
+}
+
+// powerSplit returns the SNR offsets (dB) of the digital and analog parts
+// for analog power ρ dB over nd digital and na analog channel uses.
+func powerSplit(rhoDB float64, nd, na int64) (digital, analog units.DB) {
+	if rhoDB == 0 {
+		return 0, 0
+	}
+	rho := math.Pow(10, rhoDB/10)
+	ed := float64(nd+na) / (float64(nd) + rho*float64(na))
+	return units.DB(10 * math.Log10(ed)), units.DB(10 * math.Log10(rho*ed))
 }
 
 // X counters of the hybrid transport.
@@ -62,13 +96,17 @@ func (e *evaluator) hybrid(ctx context.Context, u sim.Unit, ds *source.Dataset, 
 	if err != nil {
 		return sim.Counts{}, err
 	}
+	if err := e.cfg.Hybrid.check(); err != nil {
+		return sim.Counts{}, err
+	}
 	b := e.cfg.Hybrid.AnalogBits
 	if b == 0 {
 		b = DefaultAnalogBits
 	}
 	if e.hybridW == nil {
 		dcfg := e.cfg.Digital
-		dcfg.Degree2, dcfg.Loss = false, LossBatch
+		// The recording hook would miss the analog part: not recorded.
+		dcfg.Degree2, dcfg.RecordIQ = false, nil
 		dc, err := newDigitalChain(dcfg)
 		if err != nil {
 			return sim.Counts{}, err
@@ -79,7 +117,7 @@ func (e *evaluator) hybrid(ctx context.Context, u sim.Unit, ds *source.Dataset, 
 	d := h.digital
 	B := d.coeffBits(e.params)
 	if b < 1 || b > 16 || b >= B {
-		return sim.Counts{}, fmt.Errorf("link: hybrid analog bits %d out of range [1, min(16, %d)]", b, B-1)
+		return sim.Counts{}, fmt.Errorf("link: hybrid analog bits %d out of range [1, %d]", b, min(16, B-1))
 	}
 	F := min(8, 63-B)
 	var iq *iqModem
@@ -128,7 +166,9 @@ func (e *evaluator) hybrid(ctx context.Context, u sim.Unit, ds *source.Dataset, 
 		}
 		d.tx = pk.flush(d.tx)
 		packed := len(d.tx)
-		o, err := d.sendPayload(h.comp.KeyID(), u, from, ch, iq, snr, pcg, r)
+		nd := int64((packed+d.cfg.FrameBytes-1)/d.cfg.FrameBytes) * int64(d.syms)
+		dOff, aOff := powerSplit(e.cfg.Hybrid.AnalogPowerDB, nd, int64(len(h.analog)/2))
+		o, err := d.sendPayload(h.comp.KeyID(), u, from, ch, iq, snr+dOff, pcg, r)
 		if err != nil {
 			return c, err
 		}
@@ -144,10 +184,10 @@ func (e *evaluator) hybrid(ctx context.Context, u sim.Unit, ds *source.Dataset, 
 			pcg.Seed(frameSeed(u, from, 1<<24+seq))
 			var y []complex64
 			if iq == nil {
-				h.y, h.n0 = symbolChannel(h.y, h.n0, xs, ch, snr, r)
+				h.y, h.n0 = symbolChannel(h.y, h.n0, xs, ch, snr+aOff, r)
 				y = h.y
 			} else {
-				if y, err = iq.Send(xs, snr, r); err != nil {
+				if y, err = iq.Send(xs, snr+aOff, r); err != nil {
 					return c, err
 				}
 				c.Extra[XIQSamples] += int64(iq.Samples(len(xs)))
@@ -171,6 +211,8 @@ func (e *evaluator) hybrid(ctx context.Context, u sim.Unit, ds *source.Dataset, 
 		c.Extra[XWireBits] += int64(l.feat.BinarySize()) * 8
 		if o.lost > 0 {
 			c.Extra[XBatchesLost]++
+		}
+		if o.lost > 0 && d.cfg.Loss == LossBatch {
 			e.labels = e.labels[:0]
 			for range n {
 				e.labels = append(e.labels, noLabel)
@@ -197,6 +239,16 @@ func (e *evaluator) hybrid(ctx context.Context, u sim.Unit, ds *source.Dataset, 
 				rc[(2*f+1)*N+j] = up.get(d.rx, B) << F & mask
 			}
 		}
+		if o.lost > 0 {
+			// LossErase: zero every feature a lost frame touched (c0 with its
+			// analog part, and c1); the all-zero ciphertext decrypts to 0.
+			for f, lost := range hybridLostFeatures(d.lost, N*(2*B-b), d.cfg.FrameBytes) {
+				if lost {
+					clear(rc[2*f*N : (2*f+2)*N])
+					c.Extra[XFeatsErased]++
+				}
+			}
+		}
 		if h.lift, err = h.rxc.Lift(h.lift); err != nil {
 			return c, err
 		}
@@ -210,6 +262,19 @@ func (e *evaluator) hybrid(ctx context.Context, u sim.Unit, ds *source.Dataset, 
 		}
 	}
 	return c, nil
+}
+
+// hybridLostFeatures marks the features whose digital bits (perF per
+// feature, packed feature after feature) touch a lost frame of frameBytes.
+func hybridLostFeatures(lost []bool, perF, frameBytes int) []bool {
+	out := make([]bool, he.Features)
+	P8 := frameBytes * 8
+	for f := range out {
+		for seq := f * perF / P8; seq <= ((f+1)*perF-1)/P8 && seq < len(lost); seq++ {
+			out[f] = out[f] || lost[seq]
+		}
+	}
+	return out
 }
 
 // bitPacker appends values of any width ≤ 63 bits, least significant first.
