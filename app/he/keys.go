@@ -143,9 +143,39 @@ func (kc *KeyChain) set(id uint32) (*keySet, error) {
 	if n := len(kc.order); n > 0 && id < kc.order[n-1] {
 		return nil, fmt.Errorf("%w: %d was rotated out", ErrUnknownKey, id)
 	}
+	return kc.add(id, kc.kgen.GenSecretKeyNew())
+}
+
+// Import adds the key set of k (a secret key handed out by SharedKey, e.g.
+// read back from a key file) to kc, so that kc's receivers decrypt what was
+// encrypted under it, as the replay of a recorded link in another process
+// needs. The public and relinearisation keys are generated afresh.
+func (kc *KeyChain) Import(k *SharedKey) error {
+	if k == nil || k.fp != kc.params.Fingerprint() {
+		return errors.New("he: shared key is for other parameters")
+	}
+	if _, ok := kc.sets[k.id]; ok {
+		return fmt.Errorf("he: key id %d is already held", k.id)
+	}
+	// The P part is not sent; the secret is ternary, so its coefficients
+	// mod q0, centred, give it.
+	sk := rlwe.NewSecretKey(kc.params.p)
+	rq := kc.params.p.RingQP().AtLevel(sk.LevelQ(), sk.LevelP())
+	sk.Value.Q.Copy(k.sk.Value.Q)
+	rq.RingQ.IMForm(sk.Value.Q, sk.Value.Q)
+	rq.RingQ.INTT(sk.Value.Q, sk.Value.Q)
+	rq.ExtendBasisSmallNormAndCenter(sk.Value.Q, sk.LevelP(), sk.Value.Q, sk.Value.P)
+	rq.NTT(sk.Value, sk.Value)
+	rq.MForm(sk.Value, sk.Value)
+	_, err := kc.add(k.id, sk)
+	return err
+}
+
+// add makes the key set id of sk the newest of kc.
+func (kc *KeyChain) add(id uint32, sk *rlwe.SecretKey) (*keySet, error) {
 	start := time.Now()
 	p := kc.params.p
-	sk, pk := kc.kgen.GenKeyPairNew()
+	pk := kc.kgen.GenPublicKeyNew(sk)
 	ks := &keySet{id: id, sk: sk, dec: hefloat.NewDecryptor(p, sk)}
 	b := &PublicBundle{id: id, fp: kc.params.Fingerprint(), params: kc.params, pk: pk}
 	// The receiver always holds a relinearisation key for its own FC outputs.
