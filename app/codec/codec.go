@@ -11,9 +11,12 @@ import (
 type Kind uint8
 
 const (
-	// Auto is JPEG 2000 when the OpenJPEG tools are installed, else JPEG.
+	// Auto is JPEG 2000 when OpenJPEG (the library or its tools) is
+	// installed, else JPEG.
 	Auto Kind = iota
-	// J2K is JPEG 2000 (ITU-T T.800) through OpenJPEG's opj_compress/opj_decompress.
+	// J2K is JPEG 2000 (ITU-T T.800) through OpenJPEG: libopenjp2 in
+	// process, opj_compress/opj_decompress for untrusted payloads or when
+	// the library is missing.
 	J2K
 	// JPEG is baseline JPEG (ITU-T T.81) through the standard library.
 	JPEG
@@ -83,6 +86,7 @@ type Codec struct {
 	impl   interface {
 		encode(dst, img []byte) ([]byte, error)
 		decode(dst, payload []byte) ([]byte, error)
+		decodeOwn(dst, payload []byte) ([]byte, error)
 	}
 }
 
@@ -92,9 +96,10 @@ var ErrBudget = errors.New("codec: image does not fit the payload budget")
 // ErrPayload reports a payload the receiver cannot decode.
 var ErrPayload = errors.New("codec: undecodable payload")
 
-// New validates cfg and returns a Codec. With Kind Auto (or J2K) and the
-// OpenJPEG tools missing, Auto falls back to JPEG and says so in Notice; an
-// explicit J2K fails with an error naming the missing tool and package.
+// New validates cfg and returns a Codec. With Kind Auto (or J2K) and
+// OpenJPEG missing (neither libopenjp2 nor its tools), Auto falls back to
+// JPEG and says so in Notice; an explicit J2K fails with an error naming
+// what is missing and the package that provides it.
 func New(cfg Config) (*Codec, error) {
 	if cfg.Rows == 0 {
 		cfg.Rows = DefaultRows
@@ -127,21 +132,27 @@ func New(cfg Config) (*Codec, error) {
 		return nil, fmt.Errorf("codec: %d resolution levels do not fit a %d×%d image", cfg.Resolutions, cfg.Rows, cfg.Cols)
 	}
 	c := &Codec{cfg: cfg}
+	var lib *opjLib
+	var tools bool
 	if cfg.Kind == Auto || cfg.Kind == J2K {
-		if err := OpenJPEGAvailable(); err != nil {
-			if cfg.Kind == J2K {
-				return nil, err
-			}
-			c.notice = fmt.Sprintf("JPEG 2000 unavailable (%v); using the standard library's JPEG instead", err)
-			c.cfg.Kind = JPEG
-		} else {
+		var libErr error
+		lib, libErr = loadLibrary()
+		toolErr := toolsAvailable()
+		tools = toolErr == nil
+		switch {
+		case lib != nil || tools:
 			c.cfg.Kind = J2K
+		case cfg.Kind == J2K:
+			return nil, fmt.Errorf("%w; %v", toolErr, libErr)
+		default:
+			c.notice = fmt.Sprintf("JPEG 2000 unavailable (%v; %v); using the standard library's JPEG instead", toolErr, libErr)
+			c.cfg.Kind = JPEG
 		}
 	}
 	var err error
 	switch c.cfg.Kind {
 	case J2K:
-		c.impl, err = newJ2K(c.cfg)
+		c.impl, err = newJ2K(c.cfg, lib, tools)
 	case JPEG:
 		c.impl, err = newJPEG(c.cfg)
 	}
@@ -184,6 +195,18 @@ func (c *Codec) Decode(dst, payload []byte) ([]byte, error) {
 		return dst[:0], fmt.Errorf("%w: %d bytes (budget %d)", ErrPayload, len(payload), c.cfg.Budget)
 	}
 	return c.impl.decode(dst[:0], payload)
+}
+
+// DecodeOwn is Decode for a payload this process made with Encode under
+// the same Config, such as a sender's reference reconstruction. Such input
+// is trusted: JPEG 2000 decodes it in process even when Decode isolates
+// OpenJPEG in a child process (see the package comment). The result is
+// the same as Decode's.
+func (c *Codec) DecodeOwn(dst, payload []byte) ([]byte, error) {
+	if len(payload) == 0 || len(payload) > c.cfg.Budget {
+		return dst[:0], fmt.Errorf("%w: %d bytes (budget %d)", ErrPayload, len(payload), c.cfg.Budget)
+	}
+	return c.impl.decodeOwn(dst[:0], payload)
 }
 
 // MaxPSNR caps the PSNR of an exact reconstruction (MSE = 0), so that averages

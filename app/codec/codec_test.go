@@ -213,6 +213,9 @@ func TestJPEGStripping(t *testing.T) {
 
 func TestFallback(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
+	saved := loadLibrary
+	t.Cleanup(func() { loadLibrary = saved })
+	loadLibrary = func() (*opjLib, error) { return nil, errors.New("codec: test: no libopenjp2") }
 	c, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)

@@ -1,8 +1,13 @@
 // Package codec owns the source codecs of the classical baseline (paper's
-// Model 1): JPEG 2000 through OpenJPEG's command-line tools
-// (opj_compress/opj_decompress, Debian package libopenjp2-tools) and JPEG
-// through the standard library's image/jpeg, which is always available and
-// is the fallback when the OpenJPEG tools are missing.
+// Model 1): JPEG 2000 through OpenJPEG and JPEG through the standard
+// library's image/jpeg, which is always available and is the fallback when
+// OpenJPEG is missing. OpenJPEG runs in process when libopenjp2.so.7
+// (Debian package libopenjp2-7, a dependency of libopenjp2-tools) loads at
+// run time (purego, no cgo: the build needs neither the library nor its
+// headers), else as its command-line tools opj_compress/opj_decompress.
+// Both give the same bytes. Payloads from the channel are decoded by
+// opj_decompress in a child process whenever the tools are installed, so
+// that a damaged codestream cannot crash the run (see j2kCodec).
 //
 // Each 8-bit grayscale image is coded to at most Config.Budget payload bytes
 // (196 by default: DESIGN.md §3, "≤196 source bytes per 784-pixel image").
@@ -26,7 +31,7 @@
 // Rate control searches the coder's parameter (the OpenJPEG compression
 // ratio, the JPEG quality) for the best quality whose payload fits Budget.
 //
-// It imports the standard library only; the OpenJPEG tools are run with
-// os/exec, each call in its own temporary directory, so a Codec is safe for
-// concurrent use.
+// Every library call uses its own codec, image and memory stream, and every
+// tool run its own temporary directory, so a Codec is safe for concurrent
+// use.
 package codec

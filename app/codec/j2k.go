@@ -24,13 +24,27 @@ const (
 // codestream cannot hang the link.
 const toolTimeout = 20 * time.Second
 
-// OpenJPEGAvailable reports whether opj_compress and opj_decompress are on
+// toolsAvailable reports whether opj_compress and opj_decompress are on
 // PATH; the error names the missing tool and the package that provides it.
-func OpenJPEGAvailable() error {
+func toolsAvailable() error {
 	for _, t := range []string{compressTool, decompressTool} {
 		if _, err := exec.LookPath(t); err != nil {
 			return fmt.Errorf("codec: %s not found on PATH (install %s)", t, toolPackage)
 		}
+	}
+	return nil
+}
+
+// OpenJPEGAvailable reports whether JPEG 2000 coding is possible: through
+// libopenjp2 in process or through the command-line tools. The error says
+// what is missing and which package provides it.
+func OpenJPEGAvailable() error {
+	_, libErr := loadLibrary()
+	if libErr == nil {
+		return nil
+	}
+	if err := toolsAvailable(); err != nil {
+		return fmt.Errorf("%w; %v", err, libErr)
 	}
 	return nil
 }
@@ -117,10 +131,23 @@ func assemble(header, data []byte) []byte {
 
 // j2kCodec codes with one or several agreed resolution counts ("modes").
 // With several, each payload starts with one byte naming the mode used.
+//
+// Encoding, and decoding the codec's own payloads (the candidates of rate
+// control and mode choice, DecodeOwn), run OpenJPEG in process when
+// libopenjp2 loads: about 20 codings per image make process start-up the
+// cost otherwise. Decoding a payload from the channel (Decode) runs
+// opj_decompress in a child process whenever the tools are installed, so a
+// damaged codestream that crashes or hangs OpenJPEG costs one decode (an
+// ErrPayload after at most toolTimeout), not the whole run. Only without
+// the tools does Decode fall back to the library in process, whose decoder
+// is fuzzed on damaged payloads (FuzzDecodeJ2KInProcess). Both paths give
+// byte-identical codestreams and images (TestInProcessMatchesTools).
 type j2kCodec struct {
 	cfg     Config
 	modes   []int          // resolution levels of each mode
 	headers map[int][]byte // agreed main header per resolution count
+	lib     *opjLib        // in-process OpenJPEG; nil: the command-line tools
+	tools   bool           // opj_compress and opj_decompress are on PATH
 }
 
 // adaptiveModes are the resolution counts tried per image when
@@ -129,8 +156,12 @@ type j2kCodec struct {
 // decomposition (2 resolutions) does (measured with "hesemcom codec").
 var adaptiveModes = []int{1, 2}
 
-func newJ2K(cfg Config) (*j2kCodec, error) {
-	j := &j2kCodec{cfg: cfg, headers: make(map[int][]byte)}
+// newJ2K needs lib or tools.
+func newJ2K(cfg Config, lib *opjLib, tools bool) (*j2kCodec, error) {
+	if lib == nil && !tools {
+		return nil, fmt.Errorf("codec: JPEG 2000 needs libopenjp2 or the OpenJPEG tools")
+	}
+	j := &j2kCodec{cfg: cfg, headers: make(map[int][]byte), lib: lib, tools: tools}
 	if cfg.Resolutions == Adaptive {
 		j.modes = adaptiveModes
 	} else {
@@ -160,10 +191,26 @@ func (j *j2kCodec) selector() int {
 	return 0
 }
 
-// compress runs opj_compress on img with res resolution levels and
-// compression ratio r (0: lossless; the reversible 5/3 wavelet either way)
-// and returns the codestream.
+// rateArg returns opj_compress's -r argument for compression ratio r and
+// the float the tool parses from it (sscanf %f), which the in-process path
+// passes directly; r = 0 (lossless) has no argument and rate 0.
+func rateArg(r float64) (string, float32) {
+	if r <= 0 {
+		return "", 0
+	}
+	s := strconv.FormatFloat(r, 'f', 4, 64)
+	f, _ := strconv.ParseFloat(s, 32)
+	return s, float32(f)
+}
+
+// compress codes img with res resolution levels and compression ratio r
+// (0: lossless; the reversible 5/3 wavelet either way) and returns the
+// codestream, in process or through opj_compress.
 func (j *j2kCodec) compress(img []byte, res int, r float64) ([]byte, error) {
+	arg, rate := rateArg(r)
+	if j.lib != nil {
+		return j.lib.compress(img, j.cfg.Rows, j.cfg.Cols, res, j.cfg.CodeBlock, rate)
+	}
 	dir, err := os.MkdirTemp("", "hesemcom-j2k-")
 	if err != nil {
 		return nil, err
@@ -177,8 +224,8 @@ func (j *j2kCodec) compress(img []byte, res int, r float64) ([]byte, error) {
 		"-F", fmt.Sprintf("%d,%d,1,8,u", j.cfg.Cols, j.cfg.Rows),
 		"-n", strconv.Itoa(res),
 		"-b", fmt.Sprintf("%d,%d", j.cfg.CodeBlock, j.cfg.CodeBlock)}
-	if r > 0 {
-		args = append(args, "-r", strconv.FormatFloat(r, 'f', 4, 64))
+	if arg != "" {
+		args = append(args, "-r", arg)
 	}
 	if err := run(compressTool, args); err != nil {
 		return nil, err
@@ -276,7 +323,7 @@ func (j *j2kCodec) encode(dst, img []byte) ([]byte, error) {
 		if len(j.modes) == 1 {
 			return append(dst, data...), nil
 		}
-		back, err := j.decodeMode(nil, res, data)
+		back, err := j.decodeMode(nil, res, data, true)
 		if err != nil {
 			return dst, err
 		}
@@ -289,6 +336,14 @@ func (j *j2kCodec) encode(dst, img []byte) ([]byte, error) {
 }
 
 func (j *j2kCodec) decode(dst, payload []byte) ([]byte, error) {
+	return j.decodePayload(dst, payload, false)
+}
+
+func (j *j2kCodec) decodeOwn(dst, payload []byte) ([]byte, error) {
+	return j.decodePayload(dst, payload, true)
+}
+
+func (j *j2kCodec) decodePayload(dst, payload []byte, own bool) ([]byte, error) {
 	res := j.modes[0]
 	if j.selector() == 1 {
 		res = int(payload[0])
@@ -297,10 +352,21 @@ func (j *j2kCodec) decode(dst, payload []byte) ([]byte, error) {
 		}
 		payload = payload[1:]
 	}
-	return j.decodeMode(dst, res, payload)
+	return j.decodeMode(dst, res, payload, own)
 }
 
-func (j *j2kCodec) decodeMode(dst []byte, res int, data []byte) ([]byte, error) {
+// decodeMode decodes packet data in mode res: in process for the codec's
+// own payloads (own) or when the tools are missing, else in a child
+// process (see j2kCodec).
+func (j *j2kCodec) decodeMode(dst []byte, res int, data []byte, own bool) ([]byte, error) {
+	n := j.cfg.Rows * j.cfg.Cols
+	if j.lib != nil && (own || !j.tools) {
+		img, err := j.lib.decompress(assemble(j.headers[res], data), n)
+		if err != nil {
+			return dst, fmt.Errorf("%w: %v", ErrPayload, err)
+		}
+		return append(dst, img...), nil
+	}
 	dir, err := os.MkdirTemp("", "hesemcom-j2k-")
 	if err != nil {
 		return dst, err
@@ -317,8 +383,8 @@ func (j *j2kCodec) decodeMode(dst []byte, res int, data []byte) ([]byte, error) 
 	if err != nil {
 		return dst, fmt.Errorf("%w: %v", ErrPayload, err)
 	}
-	if len(img) != j.cfg.Rows*j.cfg.Cols {
-		return dst, fmt.Errorf("%w: decoded %d bytes, want %d", ErrPayload, len(img), j.cfg.Rows*j.cfg.Cols)
+	if len(img) != n {
+		return dst, fmt.Errorf("%w: decoded %d bytes, want %d", ErrPayload, len(img), n)
 	}
 	return append(dst, img...), nil
 }

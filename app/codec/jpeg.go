@@ -126,6 +126,9 @@ func (j *jpegCodec) encode(dst, img []byte) ([]byte, error) {
 	return dst[:0], fmt.Errorf("%w: JPEG at quality 1 needs more than %d bytes", ErrBudget, j.cfg.Budget)
 }
 
+// decodeOwn is decode: image/jpeg is memory-safe Go.
+func (j *jpegCodec) decodeOwn(dst, payload []byte) ([]byte, error) { return j.decode(dst, payload) }
+
 func (j *jpegCodec) decode(dst, payload []byte) ([]byte, error) {
 	q := int(payload[0])
 	if q < 1 || q > 100 {

@@ -58,7 +58,7 @@ func Evaluate(c *Codec, pixels []byte, workers int, progress func(done int)) (St
 				var err error
 				payload, err = c.Encode(payload, img)
 				if err == nil {
-					back, err = c.Decode(back, payload)
+					back, err = c.DecodeOwn(back, payload)
 				}
 				switch {
 				case err == nil:

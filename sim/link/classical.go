@@ -306,7 +306,7 @@ func (ps *payloadSet) fill(i int, img []byte, clf *classifier.Model) error {
 			ps.srcErr[i] = true
 			return
 		}
-		rec, e := ps.codec.Decode(nil, p)
+		rec, e := ps.codec.DecodeOwn(nil, p)
 		if e != nil {
 			err = fmt.Errorf("link: the codec cannot decode its own payload of image %d: %w", i, e)
 			return
