@@ -1,12 +1,15 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/hesemcom/hesemcom/app/he"
 	"github.com/hesemcom/hesemcom/app/source"
 	"github.com/hesemcom/hesemcom/internal/units"
 	"github.com/hesemcom/hesemcom/phy/frame"
@@ -24,7 +27,7 @@ func newTransportCmd(g *globalFlags) *cobra.Command {
 		Use:   "transport",
 		Short: "Model 4 transports of the encrypted features: ciphertext compression and the slot/digital comparison",
 	}
-	c.AddCommand(newTransportBitsCmd(), newTransportTableCmd())
+	c.AddCommand(newTransportBitsCmd(), newTransportTableCmd(), newTransportReplayCmd())
 	return c
 }
 
@@ -98,6 +101,7 @@ func newTransportTableCmd() *cobra.Command {
 		sc               link.Scenario
 		snrs, transports string
 		pcapPath, out    string
+		sigmfBase        string
 		asJSON, all      bool
 	)
 	sc = link.DefaultScenario()
@@ -139,6 +143,25 @@ digital link to a pcap file (link type USER0), one worker.`,
 			}
 			sw.Points = pts
 			opts := sim.Options{Meta: map[string]string{"command": "transport table", "loss": dcfg.Loss.String()}}
+			var rec *link.Recorder
+			if sigmfBase != "" {
+				if sc.Level != "iq" || len(sc.Datasets) != 1 || len(sc.Channels) != 1 || len(sc.SNRs) != 1 || !slices.Contains(strings.Split(transports, ","), "digital") {
+					return usageError{errors.New("--sigmf records one digital point: --level iq, one --dataset, --channel and --snr, and digital among --transport")}
+				}
+				if iqcfg.PerfectCSI {
+					return usageError{errors.New("--sigmf: a recording carries no channel state; replay needs the estimated channel (no --perfect-csi)")}
+				}
+				ch, err := link.ParseIQChannel(sc.Channels[0])
+				if err != nil {
+					return usageError{err}
+				}
+				hp := he.MustParams(he.PresetLogN13)
+				if rec, err = link.NewRecorder(sigmfBase, link.Recording{HEParams: hp.String(), Dataset: sc.Datasets[0], Channel: ch.Name, SNR: sc.SNRs[0], Weights: link.PerSNR.String(), Digital: dcfg}); err != nil {
+					return err
+				}
+				rec.Hook(&dcfg)
+				opts.Workers = 1
+			}
 			if pcapPath != "" {
 				fh, err := os.Create(pcapPath)
 				if err != nil {
@@ -172,6 +195,15 @@ digital link to a pcap file (link type USER0), one worker.`,
 			finish()
 			if err != nil {
 				return err
+			}
+			if rec != nil {
+				r, err := rec.Close()
+				if err != nil {
+					return err
+				}
+				if !asJSON {
+					fmt.Fprintf(cmd.ErrOrStderr(), "recorded %d batches to %s (.sigmf-meta, .sigmf-data, %s, %s: the secret key, mode 0600)\n", len(r.Batches), sigmfBase, link.RecordingExt, link.KeyExt)
+				}
 			}
 			if out != "" {
 				files, err := writeOutputs(out, res, res.Complete)
@@ -216,8 +248,38 @@ digital link to a pcap file (link type USER0), one worker.`,
 	f.BoolVar(&all, "plaintext", true, "also run the plaintext Models 2 and 3 (channel uses for comparison)")
 	addTransportFlags(f, &sc.TransportOptions)
 	f.StringVar(&pcapPath, "pcap", "", "digital: write every frame to this pcap file (one worker)")
+	f.StringVar(&sigmfBase, "sigmf", "", "digital, iq level: record the received IQ of every frame to BASE.sigmf-{meta,data}, with BASE"+link.RecordingExt+" and the secret key BASE"+link.KeyExt+" for 'transport replay' (one point, one worker)")
 	f.StringVar(&out, "out", "", "directory for result.json, results.csv, table.md and plots")
 	f.BoolVar(&asJSON, "json", false, "print the result as one JSON object")
+	return c
+}
+
+func newTransportReplayCmd() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "replay BASE",
+		Short: "run the encrypted link's receiver over a recording made with 'transport table --sigmf BASE'",
+		Long: `replay reads BASE.sigmf-meta/-data (the received IQ of every frame of the
+digital transport), BASE` + link.RecordingExt + ` (the link's settings, the batches and the live
+run's decisions) and BASE` + link.KeyExt + ` (the receiver's secret key), demodulates each frame
+with the estimated channel, decodes, lifts the ciphertexts, evaluates the FC layer
+and decrypts, and reports accuracy, frames lost and how many decisions equal the
+live run's.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			res, err := link.ReplayDigital(cmd.Context(), link.Config{}, args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), res)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d images: accuracy %.4f, %d/%d frames lost, %d/%d decisions as in the live run\n",
+				res.Images, res.Accuracy, res.FramesLost, res.Frames, res.Agree, res.Images)
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object (with every decision)")
 	return c
 }
 

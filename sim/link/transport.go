@@ -64,6 +64,16 @@ func ParseLossPolicy(s string) (LossPolicy, error) {
 	return 0, fmt.Errorf("link: loss policy %q: want batch or erase", s)
 }
 
+// MarshalText writes "batch" or "erase".
+func (p LossPolicy) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// UnmarshalText parses "batch" or "erase".
+func (p *LossPolicy) UnmarshalText(b []byte) error {
+	v, err := ParseLossPolicy(string(b))
+	*p = v
+	return err
+}
+
 func (p LossPolicy) String() string {
 	if p == LossErase {
 		return "erase"
@@ -121,8 +131,14 @@ type DigitalConfig struct {
 	Capture func(sample int64, data []byte) error `json:"-"`
 	// RecordIQ, if non-nil, receives at the iq level each frame's samples
 	// after the channel (the SigMF recording hook); rx is only valid during
-	// the call.
+	// the call. While it is set, frames after a loss still go through the
+	// channel under LossBatch, so the recording holds every frame.
 	RecordIQ func(seq int, rx []complex64) error `json:"-"`
+	// RecordBatch, if non-nil, receives at the iq level each batch's
+	// account (its samples, frames and the receiver's decisions) and the
+	// secret key it was encrypted under, after its frames went to RecordIQ
+	// (Recorder).
+	RecordBatch func(b RecordedBatch, key *he.SharedKey) error `json:"-"`
 }
 
 func (c DigitalConfig) withDefaults() (DigitalConfig, error) {
@@ -325,7 +341,7 @@ func (d *digitalChain) sendPayload(keyID uint32, u sim.Unit, from int, ch Channe
 		if iq != nil {
 			o.samples += perFrame
 		}
-		if d.cfg.Loss == LossBatch && o.lost > 0 {
+		if d.cfg.Loss == LossBatch && o.lost > 0 && d.cfg.RecordIQ == nil {
 			continue
 		}
 		d.bits = unpackBits(d.bits, d.fr)
@@ -582,6 +598,9 @@ func (e *evaluator) digital(ctx context.Context, u sim.Unit, ds *source.Dataset,
 			for range n {
 				e.labels = append(e.labels, noLabel)
 			}
+			if err := e.recordBatch(d, from, n, d.comp.KeyID(), o); err != nil {
+				return c, err
+			}
 			continue
 		}
 		if o.lost > 0 {
@@ -591,6 +610,9 @@ func (e *evaluator) digital(ctx context.Context, u sim.Unit, ds *source.Dataset,
 			return c, err
 		}
 		if e.labels, err = l.rx.Classify(e.labels, d.lift); err != nil {
+			return c, err
+		}
+		if err := e.recordBatch(d, from, n, d.comp.KeyID(), o); err != nil {
 			return c, err
 		}
 		for i := range n {

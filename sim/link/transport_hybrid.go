@@ -106,7 +106,7 @@ func (e *evaluator) hybrid(ctx context.Context, u sim.Unit, ds *source.Dataset, 
 	if e.hybridW == nil {
 		dcfg := e.cfg.Digital
 		// The recording hook would miss the analog part: not recorded.
-		dcfg.Degree2, dcfg.RecordIQ = false, nil
+		dcfg.Degree2, dcfg.RecordIQ, dcfg.RecordBatch = false, nil, nil
 		dc, err := newDigitalChain(dcfg)
 		if err != nil {
 			return sim.Counts{}, err

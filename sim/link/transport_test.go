@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"io"
+	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/hesemcom/hesemcom/app/he"
 	"github.com/hesemcom/hesemcom/modem/iqfile"
 	"github.com/hesemcom/hesemcom/phy/frame"
-	"github.com/hesemcom/hesemcom/phy/jscc"
 	"github.com/hesemcom/hesemcom/sim"
 )
 
@@ -123,88 +122,76 @@ func TestDigitalTransport(t *testing.T) {
 }
 
 // TestDigitalSigMFReplay records the encrypted link's received IQ (digital
-// transport, iq level, TDL-A) to a SigMF recording, replays the file through
-// the receiver and gets the live run's decisions, image by image. LossErase
-// and a fading channel make some frames fail, so the replay also has to
-// lose exactly the live run's frames.
+// transport, iq level, TDL-A) with a Recorder — SigMF, sidecar, key file —
+// over two CKKS batches (700 images, 512 per batch at N = 2^10), replays the
+// files through a receiver of its own (a fresh key chain importing the key
+// file) and gets the live run's decisions, image by image. LossErase and a
+// fading channel make some frames fail, so the replay also has to lose
+// exactly the live run's frames.
 func TestDigitalSigMFReplay(t *testing.T) {
 	if testing.Short() {
-		t.Skip("CKKS batch and ~2600 LDPC blocks over OFDM: skipped with -short")
+		t.Skip("two CKKS batches and ~5000 LDPC blocks over OFDM: skipped with -short")
 	}
 	models := fittedModels(t)
 	hp := he.MustParams(testInsecureLogN10)
 	base := filepath.Join(t.TempDir(), "model4-digital")
-	w, err := iqfile.Create(base, iqfile.Meta{Global: iqfile.Global{SampleRate: DefaultIQSampleRate, Description: "hesemcom model 4, digital transport, tdl-a"}})
+	const items, snr = 700, 27
+	dcfg := DigitalConfig{Loss: LossErase, Bits: 50, Qm: 6, Rate: 0.75} // 50 bits: slot noise ≈ 0.01 at N = 2^10; 64-QAM rate 3/4 keeps the test short
+	rec, err := NewRecorder(base, Recording{HEParams: hp.String(), Dataset: "mnist", Channel: "tdl-a", SNR: snr, Weights: "per-snr", Digital: dcfg})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sample uint64
-	record := func(seq int, rx []complex64) error {
-		s := uint32(seq)
-		w.Annotate(iqfile.Annotation{SampleStart: sample, SampleCount: uint64(len(rx)), Label: "frame", HesemcomSeq: &s})
-		sample += uint64(len(rx))
-		return w.Write(rx)
-	}
-	const items, snr = 200, 27
-	cfg := Config{Models: models, Datasets: offset, HE: &hp, Digital: DigitalConfig{RecordIQ: record, Loss: LossErase, Bits: 50, Qm: 6, Rate: 0.75}} // 50 bits: slot noise ≈ 0.01 at N = 2^10; 64-QAM rate 3/4 keeps the test short
-	var ev *evaluator
-	f := NewFactory(cfg)
-	keep := func(wk int) (sim.Evaluator, error) {
-		e, err := f(wk)
-		ev = e.(*evaluator)
-		return e, err
-	}
+	rec.Hook(&dcfg)
+	cfg := Config{Models: models, Datasets: offset, HE: &hp, Digital: dcfg}
 	s := sim.Sweep{Points: []sim.Point{{Dataset: "mnist", Model: Model4, Channel: "tdl-a", SNR: snr, Level: "iq", Transport: "digital"}}, Items: items, Realisations: 1, Seed: 9, Chunk: items}
-	res, err := sim.Run(context.Background(), s, keep, sim.Options{Workers: 1})
+	res, err := sim.Run(context.Background(), s, NewFactory(cfg), sim.Options{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Close(); err != nil {
+	r, err := rec.Close()
+	if err != nil {
 		t.Fatal(err)
 	}
-	live := append([]uint8(nil), ev.labels...)
 	x := res.Points[0].Counts.Extra
 	t.Logf("live: accuracy %.3f, %d/%d frames lost, %d features erased, %d IQ samples per image",
 		res.Points[0].Accuracy, x[XFramesLost], x[XFrames], x[XFeatsErased], x[XIQSamples]/items)
-	if uint64(x[XIQSamples]) != sample {
-		t.Fatalf("recorded %d samples, sent %d", sample, x[XIQSamples])
+	if len(r.Batches) != 2 || r.Batches[1].From != 512 || r.Batches[1].Images != items-512 {
+		t.Fatalf("batches %+v", r.Batches)
+	}
+	if x[XFramesLost] == 0 {
+		t.Error("no frame lost: the test does not exercise the losses")
+	}
+	if fi, err := os.Stat(base + KeyExt); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v, %v", fi, err)
 	}
 
-	file, err := iqfile.Open(base)
+	got, err := ReplayDigital(context.Background(), Config{Models: models, Datasets: offset, HE: &hp}, base)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer file.Close()
-	var buf []complex64
-	next := func(n int) ([]complex64, error) {
-		buf = buf[:0]
-		for len(buf) < n {
-			blk, err := file.Read(make([]complex64, 0, n-len(buf)))
-			if err != nil {
-				return nil, err
-			}
-			buf = append(buf, blk...)
-		}
-		return buf, nil
+	t.Logf("replay: accuracy %.3f, %d/%d frames lost, %d/%d decisions as live", got.Accuracy, got.FramesLost, got.Frames, got.Agree, got.Images)
+	if int64(got.FramesLost) != x[XFramesLost] || int64(got.Frames) != x[XFrames] {
+		t.Errorf("replay lost %d/%d frames, live %d/%d", got.FramesLost, got.Frames, x[XFramesLost], x[XFrames])
 	}
-	m, _ := models("mnist", jscc.HE, snr)
-	got, o, err := ev.replayDigital(m, "tdl-a", snr, items, ev.digitalW.chain.comp.KeyID(), next)
-	if err != nil {
+	if got.Images != items || got.Agree != items || int64(got.Correct) != res.Points[0].Counts.Correct {
+		t.Errorf("replay: %d images, %d decisions as live, %d correct (live %d)", got.Images, got.Agree, got.Correct, res.Points[0].Counts.Correct)
+	}
+
+	// A recording cut short, or one under another key, is an error.
+	data := base + iqfile.DataExt
+	b, _ := os.ReadFile(data)
+	os.WriteFile(data, b[:len(b)-8*1000], 0o644)
+	if _, err := ReplayDigital(context.Background(), Config{Models: models, Datasets: offset, HE: &hp}, base); err == nil {
+		t.Error("a truncated recording replayed")
+	}
+	os.WriteFile(data, b, 0o644)
+	other, _ := he.NewKeyChain(hp, he.KeyConfig{})
+	k, _ := other.SharedKey(0)
+	if err := he.WriteSharedKeyFile(base+KeyExt, k); err != nil {
 		t.Fatal(err)
 	}
-	if int64(o.lost) != x[XFramesLost] {
-		t.Errorf("replay lost %d frames, live %d", o.lost, x[XFramesLost])
-	}
-	if len(got) != len(live) {
-		t.Fatalf("%d replayed labels, %d live", len(got), len(live))
-	}
-	for i := range got {
-		if got[i] != live[i] {
-			t.Fatalf("image %d: replay %d, live %d", i, got[i], live[i])
-		}
-	}
-	if _, err := next(1); err != io.EOF {
-		t.Errorf("recording longer than the replay: %v", err)
+	if got, err := ReplayDigital(context.Background(), Config{Models: models, Datasets: offset, HE: &hp}, base); err == nil && got.Agree == items {
+		t.Error("replay under another secret key gave the live decisions")
 	}
 }
 
