@@ -112,7 +112,14 @@ func newTransportTableCmd() *cobra.Command {
 images and noise seeds and prints accuracy (95 % Wilson interval), channel uses
 per image, IQ samples per image (iq level) and, for the digital transport,
 frames lost and bits per coefficient (the hybrid transport's digital part). --pcap writes every frame of the
-digital link to a pcap file (link type USER0), one worker.`,
+digital link to a pcap file (link type USER0), one worker; --sigmf records the
+digital link's received IQ for 'transport replay'.
+
+The hybrid transport sends c1 fully digital and the low --analog-bits of c0 as
+analog amplitudes. A sparse secret, which would let c1 go hybrid too, is not
+offered: its security cannot be checked here (the HE Standard's tables cover
+uniform ternary secrets, not sparse ones, and sparse secrets are what the hybrid
+lattice attack exploits).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error

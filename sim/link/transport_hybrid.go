@@ -30,6 +30,16 @@ import (
 // saves b·196·N bits of the digital payload. A lost frame loses the batch
 // (LossBatch) or the features it carried (LossErase).
 
+// A sparse secret (h ≪ 2N/3 nonzero coefficients) would cut the √(1+h)
+// growth of noise on c1 and let c1 go hybrid too; it is deliberately not
+// offered. The HE Standard's security tables, which app/he checks every
+// parameter set against, cover uniform, Gaussian and uniform ternary
+// secrets only, and sparse ternary secrets are exactly what the hybrid
+// (lattice reduction + meet-in-the-middle) attack exploits; without a
+// lattice estimator here their security level cannot be checked, and the
+// issue allows them only with a checked level. So c1 is always sent fully
+// digital, and Lattigo's default uniform ternary secret stays.
+
 // DefaultAnalogBits is the default b: at N = 2^13 the c0 slot noise
 // 2^b·√(N0/12)·2^(log2(Q/Δ)−B)·√(N/2) stays at or below the compression
 // noise at the default B (≈ 0.005) down to about 10 dB for b = 8.
