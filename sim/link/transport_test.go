@@ -220,3 +220,45 @@ func BenchmarkModel4IQ(b *testing.B) {
 		})
 	}
 }
+
+// TestTransportsManyBatches runs 1100 images, more than two CKKS batches at
+// N = 2^10 (512 slots; N = 2^13 holds 4096, so the full test set is 3
+// batches), through each transport, in one unit and in units of a batch:
+// every image is counted once, a partly filled last batch costs a whole
+// batch's ciphertexts, and the accuracy is the noiseless Model 3's.
+func TestTransportsManyBatches(t *testing.T) {
+	if testing.Short() {
+		t.Skip("six CKKS batches per transport: skipped with -short")
+	}
+	models := fittedModels(t)
+	hp := he.MustParams(testInsecureLogN10)
+	const items = 1100
+	pts := []sim.Point{{Dataset: "mnist", Model: Model3, Channel: "awgn", SNR: 60}}
+	for _, tr := range []string{"slot", "digital", "hybrid"} {
+		pts = append(pts, sim.Point{Dataset: "mnist", Model: Model4, Channel: "awgn", SNR: 60, Transport: tr})
+	}
+	for _, chunk := range []int{items, 512} {
+		s := sim.Sweep{Points: pts, Items: items, Realisations: 1, Seed: 5, Chunk: chunk}
+		f := NewFactory(Config{Models: models, Datasets: offset, HE: &hp, Digital: DigitalConfig{Qm: 8, Rate: 0.8}})
+		res, err := sim.Run(context.Background(), s, f, sim.Options{Workers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref := res.Points[0].Counts.Correct
+		for _, p := range res.Points {
+			x := p.Counts.Extra
+			if p.Counts.Items != items || p.Counts.Correct < ref-3 || p.Counts.Correct > ref+3 {
+				t.Errorf("chunk %d, %s: %d/%d correct, noiseless Model 3 %d", chunk, p.Point, p.Counts.Correct, p.Counts.Items, ref)
+			}
+			if p.Point.Transport == "digital" {
+				// Three batches of 196 features × 2 polynomials × N coefficients.
+				if want := int64(3 * he.Features * 2 * 1024); x[XCoefficients] != want || x[XFramesLost] != 0 {
+					t.Errorf("chunk %d, digital: %d coefficients (want %d), %d frames lost", chunk, x[XCoefficients], want, x[XFramesLost])
+				}
+			}
+			if p.Point.Transport == "hybrid" && x[XAnalogUses] != 3*he.Features*1024/2 {
+				t.Errorf("chunk %d, hybrid: %d analog uses", chunk, x[XAnalogUses])
+			}
+		}
+	}
+}
