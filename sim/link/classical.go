@@ -261,7 +261,8 @@ type oracleChoice struct {
 // intact decodes to the same image every time.
 type payloadSet struct {
 	codec   *codec.Codec
-	once    []sync.Once
+	coded   []sync.Once // payload and srcErr (all the eavesdropper needs)
+	once    []sync.Once // reconstruction and class
 	payload [][]byte
 	srcErr  []bool // the codec could not code the image within the budget
 	class   []int16
@@ -288,15 +289,15 @@ func (s *classicalShared) set(cfg ClassicalConfig, dataset string, n, budget int
 	if err != nil {
 		return nil, fmt.Errorf("link: model 1 codec: %w", err)
 	}
-	ps := &payloadSet{codec: cd, once: make([]sync.Once, n), payload: make([][]byte, n), srcErr: make([]bool, n), class: make([]int16, n), img: make([][]byte, n)}
+	ps := &payloadSet{codec: cd, coded: make([]sync.Once, n), once: make([]sync.Once, n), payload: make([][]byte, n), srcErr: make([]bool, n), class: make([]int16, n), img: make([][]byte, n)}
 	s.sets[k] = ps
 	return ps, nil
 }
 
-// fill codes, decodes and classifies image i once.
-func (ps *payloadSet) fill(i int, img []byte, clf *classifier.Model) error {
+// code codes image i once.
+func (ps *payloadSet) code(i int, img []byte) error {
 	var err error
-	ps.once[i].Do(func() {
+	ps.coded[i].Do(func() {
 		p, e := ps.codec.Encode(nil, img)
 		if e != nil {
 			if !errors.Is(e, codec.ErrBudget) {
@@ -306,7 +307,23 @@ func (ps *payloadSet) fill(i int, img []byte, clf *classifier.Model) error {
 			ps.srcErr[i] = true
 			return
 		}
-		rec, e := ps.codec.DecodeOwn(nil, p)
+		ps.payload[i] = p
+	})
+	if err == nil && ps.payload[i] == nil && !ps.srcErr[i] {
+		// An earlier attempt on this image failed; Once will not retry.
+		err = fmt.Errorf("link: image %d has no cached payload", i)
+	}
+	return err
+}
+
+// fill codes, decodes and classifies image i once.
+func (ps *payloadSet) fill(i int, img []byte, clf *classifier.Model) error {
+	if err := ps.code(i, img); err != nil || ps.srcErr[i] {
+		return err
+	}
+	var err error
+	ps.once[i].Do(func() {
+		rec, e := ps.codec.DecodeOwn(nil, ps.payload[i])
 		if e != nil {
 			err = fmt.Errorf("link: the codec cannot decode its own payload of image %d: %w", i, e)
 			return
@@ -316,11 +333,10 @@ func (ps *payloadSet) fill(i int, img []byte, clf *classifier.Model) error {
 			err = e
 			return
 		}
-		ps.payload[i], ps.img[i], ps.class[i] = p, rec, int16(c)
+		ps.img[i], ps.class[i] = rec, int16(c)
 	})
-	if err == nil && ps.payload[i] == nil && !ps.srcErr[i] {
-		// An earlier fill of this image failed; Once will not retry.
-		err = fmt.Errorf("link: image %d has no cached payload", i)
+	if err == nil && ps.img[i] == nil {
+		err = fmt.Errorf("link: image %d has no cached reconstruction", i)
 	}
 	return err
 }
@@ -370,16 +386,33 @@ type tbOutcome struct {
 // the channel at snr (noise from r) and decoding, writing the received bytes
 // into rx.
 func (c *classicalChain) send(rx, pdu []byte, ch Channel, snr units.DB, r *rand.Rand) (tbOutcome, error) {
+	llr, err := c.llrs(pdu, ch, snr, r)
+	if err != nil {
+		return tbOutcome{}, err
+	}
+	before := c.dec.Stats()
+	if c.out, err = c.dec.Decode(c.out, llr); err != nil {
+		return tbOutcome{}, err
+	}
+	packBits(rx, c.out)
+	return tbOutcome{crcOK: c.dec.LastCRCOK(), unconverged: c.dec.Stats().Unconverged - before.Unconverged}, nil
+}
+
+// llrs codes, scrambles and modulates pdu, passes it through the channel at
+// snr (noise from r), and returns the descrambled max-log LLRs of the G
+// coded bits (valid until the next call). Nothing in it needs a key: an
+// eavesdropper gets as far as the receiver.
+func (c *classicalChain) llrs(pdu []byte, ch Channel, snr units.DB, r *rand.Rand) ([]float32, error) {
 	c.bits = unpackBits(c.bits, pdu)
 	var err error
 	if c.cw, err = c.enc.Encode(c.cw, c.bits); err != nil {
-		return tbOutcome{}, err
+		return nil, err
 	}
 	for i, v := range c.scr {
 		c.cw[i] ^= v
 	}
 	if c.x, err = c.con.Map(c.x, c.cw); err != nil {
-		return tbOutcome{}, err
+		return nil, err
 	}
 	c.y, c.n0 = symbolChannel(c.y, c.n0, c.x, ch, snr, r)
 	if math.IsInf(ch.K, 1) {
@@ -388,19 +421,14 @@ func (c *classicalChain) send(rx, pdu []byte, ch Channel, snr units.DB, r *rand.
 		c.llr, err = c.con.LLRPerSymbol(c.llr, c.y, c.n0, qam.MaxLog)
 	}
 	if err != nil {
-		return tbOutcome{}, err
+		return nil, err
 	}
 	for i, v := range c.scr {
 		if v != 0 {
 			c.llr[i] = -c.llr[i]
 		}
 	}
-	before := c.dec.Stats()
-	if c.out, err = c.dec.Decode(c.out, c.llr); err != nil {
-		return tbOutcome{}, err
-	}
-	packBits(rx, c.out)
-	return tbOutcome{crcOK: c.dec.LastCRCOK(), unconverged: c.dec.Stats().Unconverged - before.Unconverged}, nil
+	return c.llr, nil
 }
 
 // symbolChannel passes x through the channel at Es/N0 snr (DESIGN.md §3) and
@@ -491,11 +519,10 @@ func classicalKeys(seed uint64) (kenc, kint []byte) {
 	return k[:nea.KeySize], k[nea.KeySize:]
 }
 
-func (e *evaluator) classicalWorker(seed uint64) (*classicalWorker, error) {
-	if w := e.model1; w != nil && w.keySd == seed {
-		return w, nil
-	}
-	cfg, err := e.cfg.Classical.withDefaults()
+// newClassicalWorker returns a Model 1 transmitter and receiver under the
+// keys of the run seed.
+func newClassicalWorker(cfg ClassicalConfig, seed uint64) (*classicalWorker, error) {
+	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
@@ -508,7 +535,31 @@ func (e *evaluator) classicalWorker(seed uint64) (*classicalWorker, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &classicalWorker{cfg: cfg, keySd: seed, cipher: ci, mac: mac, chains: map[MCS]*classicalChain{}, clf: map[string]*classifier.Model{}}
+	return &classicalWorker{cfg: cfg, keySd: seed, cipher: ci, mac: mac, chains: map[MCS]*classicalChain{}, clf: map[string]*classifier.Model{}}, nil
+}
+
+// seal writes the PDU of payload p under COUNT count into pdu (A/8 bytes):
+// length ‖ NEA2(payload ‖ MAC-I) ‖ zero padding. w.plain keeps
+// payload ‖ MAC-I.
+func (w *classicalWorker) seal(pdu, p []byte, count uint32) error {
+	clear(pdu)
+	pdu[0] = byte(len(p))
+	w.mac.SetCount(count)
+	w.mac.Write(pdu[:1])
+	w.mac.Write(p)
+	w.plain = w.mac.Sum(append(w.plain[:0], p...))
+	_, err := w.cipher.XOR(pdu[1:1:len(pdu)], w.plain, count, 8*len(w.plain))
+	return err
+}
+
+func (e *evaluator) classicalWorker(seed uint64) (*classicalWorker, error) {
+	if w := e.model1; w != nil && w.keySd == seed {
+		return w, nil
+	}
+	w, err := newClassicalWorker(e.cfg.Classical, seed)
+	if err != nil {
+		return nil, err
+	}
 	if e.model1 != nil {
 		w.clf = e.model1.clf
 	}
@@ -721,13 +772,7 @@ func (e *evaluator) classical(ctx context.Context, u sim.Unit, ds *source.Datase
 		// Transmitter: PDU = length ‖ NEA2(payload ‖ MAC-I) ‖ zero padding.
 		count := uint32(i)
 		pdu := w.pdu
-		clear(pdu)
-		pdu[0] = byte(len(p))
-		w.mac.SetCount(count)
-		w.mac.Write(pdu[:1])
-		w.mac.Write(p)
-		w.plain = w.mac.Sum(append(w.plain[:0], p...))
-		if _, err := w.cipher.XOR(pdu[1:1:nb], w.plain, count, 8*len(w.plain)); err != nil {
+		if err := w.seal(pdu, p, count); err != nil {
 			return c, err
 		}
 		pcg.Seed(s1, s2)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 
@@ -32,6 +34,19 @@ import (
 // coefficient depends on every image of the batch, so no per-image
 // observation is better; IND-CPA says none is.)
 //
+// Against Model 1 she receives the transport block on her own channel and
+// undoes everything that needs no key: demodulation, descrambling (the
+// sequence is public, TS 38.211 §7.3.1.1) and, by default, LDPC decoding.
+// Her observation is the decoded PDU — the length byte in clear, the NEA2
+// ciphertext of payload ‖ MAC-I, the zero padding — as ±1 per bit
+// (EveConfig.Model1 "decoded"), or the descrambled channel LLRs of the
+// coded bits as soft bits tanh(LLR/2) ("llr"). The training PDUs are
+// ciphered under the run's keys (she never learns them) with COUNTs of
+// their own, so no keystream of the test images is reused. The ciphertext
+// is AES-CTR output; what she can learn comes from the length (the header
+// field and where the padding starts): the codec's payload length depends
+// on the image.
+//
 // A point with model "<m>+eve" (e.g. "model3+eve") evaluates Eve against
 // model m.
 
@@ -55,7 +70,16 @@ type EveConfig struct {
 	Images int
 	// Epochs of her training; 0 means 8.
 	Epochs int
+	// Model1 is her observation of Model 1's transport block: "decoded"
+	// (the default) or "llr" (see above).
+	Model1 string
 }
+
+// Eve's observations of Model 1 (EveConfig.Model1).
+const (
+	EveDecoded = "decoded"
+	EveLLR     = "llr"
+)
 
 // eveSalt separates Eve's channel noise from the receiver's.
 const eveSalt = 0x45564521
@@ -185,8 +209,113 @@ func observe(dst []float32, m *jscc.Model, img []byte, ch Channel, snr units.DB,
 	return dst, noise, nil
 }
 
+// eveCount offsets the COUNT of the Model 1 PDUs Eve trains on: the link
+// uses COUNT = test image index, so her training PDUs never share a
+// keystream with the test images' (that would be a different attack, on the
+// link's key management, not on what the ciphertext reveals).
+const eveCount = 1 << 31
+
+// classicalEve is Eve's receiver against Model 1 at one point, with the
+// transmitter whose PDUs she observes (it holds the keys; she does not).
+type classicalEve struct {
+	tx   *classicalWorker
+	l    classicalLayout
+	chn  *classicalChain // nil when no MCS carries a PDU
+	mode string
+	pdu  []byte
+}
+
+func newClassicalEve(ctx context.Context, cfg *Config, p sim.Point, seed uint64) (*classicalEve, error) {
+	if cfg.classical == nil {
+		return nil, errors.New("link: model 1 needs a factory made by NewFactory")
+	}
+	mode := cfg.Eve.Model1
+	switch mode {
+	case "":
+		mode = EveDecoded
+	case EveDecoded, EveLLR:
+	default:
+		return nil, fmt.Errorf("link: eavesdropper observation %q of model 1: want %s or %s", mode, EveDecoded, EveLLR)
+	}
+	ch, err := ParseChannel(p.Channel)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := newClassicalWorker(cfg.Classical, seed)
+	if err != nil {
+		return nil, err
+	}
+	// The MCS is the link's (signalled in clear in a real system).
+	l, _, err := tx.pick(ctx, cfg.classical, ch, p.SNR, seed)
+	if err != nil {
+		return nil, err
+	}
+	v := &classicalEve{tx: tx, l: l, mode: mode}
+	if l.budget >= 1 {
+		if v.chn, err = tx.chain(l); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// dim is the length of one observation.
+func (v *classicalEve) dim() int {
+	if v.mode == EveLLR {
+		return v.l.g
+	}
+	return v.l.a
+}
+
+// payloads returns the link's payload cache of ds at the point's budget (nil
+// when nothing is sent); key names the cache.
+func (v *classicalEve) payloads(cfg *Config, key string, ds *source.Dataset) (*payloadSet, error) {
+	if v.chn == nil {
+		return nil, nil
+	}
+	return cfg.classical.set(v.tx.cfg, key, ds.Len(), v.l.budget)
+}
+
+// observe appends Eve's observation of image i of ds, sent under COUNT
+// count (all zeros if nothing is sent: no usable MCS or a source failure),
+// with her channel noise drawn from r.
+func (v *classicalEve) observe(dst []float32, ps *payloadSet, ds *source.Dataset, i int, count uint32, ch Channel, snr units.DB, r *rand.Rand) ([]float32, error) {
+	start := len(dst)
+	dst = slices.Grow(dst, v.dim())[:start+v.dim()]
+	clear(dst[start:])
+	if ps == nil {
+		return dst, nil
+	}
+	if err := ps.code(i, ds.Image(i)); err != nil || ps.srcErr[i] {
+		return dst, err
+	}
+	v.pdu = growB(v.pdu, v.l.a/8)
+	if err := v.tx.seal(v.pdu, ps.payload[i], count); err != nil {
+		return dst, err
+	}
+	llr, err := v.chn.llrs(v.pdu, ch, snr, r)
+	if err != nil {
+		return dst, err
+	}
+	out := dst[start:]
+	if v.mode == EveLLR {
+		for k, x := range llr {
+			out[k] = float32(math.Tanh(float64(x) / 2))
+		}
+		return dst, nil
+	}
+	c := v.chn
+	if c.out, err = c.dec.Decode(c.out, llr); err != nil {
+		return dst, err
+	}
+	for k, b := range c.out {
+		out[k] = 1 - 2*float32(b)
+	}
+	return dst, nil
+}
+
 // get returns the trained eavesdropper for a point, training it on first use.
-func (e *eves) get(ctx context.Context, p sim.Point, target string, seed uint64) (nn.Layer, error) {
+func (e *eves) get(ctx context.Context, cfg *Config, p sim.Point, target string, seed uint64) (nn.Layer, error) {
 	k := eveKey{p.Dataset, target, p.SNR, p.Channel}
 	e.mu.Lock()
 	if e.nets == nil {
@@ -198,15 +327,13 @@ func (e *eves) get(ctx context.Context, p sim.Point, target string, seed uint64)
 		e.nets[k] = n
 	}
 	e.mu.Unlock()
-	n.once.Do(func() { n.net, n.err = e.train(ctx, p, target, seed) })
+	n.once.Do(func() { n.net, n.err = e.train(ctx, cfg, p, target, seed) })
 	return n.net, n.err
 }
 
-func (e *eves) train(ctx context.Context, p sim.Point, target string, seed uint64) (nn.Layer, error) {
+func (e *eves) train(ctx context.Context, cfg *Config, p sim.Point, target string, seed uint64) (nn.Layer, error) {
 	switch target {
-	case Model2, Model3, HEWide, Model4:
-	case Model1:
-		return nil, fmt.Errorf("link: the eavesdropper on %s (encrypted coded bits) is not available in this build", target)
+	case Model1, Model2, Model3, HEWide, Model4:
 	default:
 		return nil, fmt.Errorf("link: no eavesdropper for model %q", target)
 	}
@@ -221,15 +348,6 @@ func (e *eves) train(ctx context.Context, p sim.Point, target string, seed uint6
 	if err != nil {
 		return nil, fmt.Errorf("link: the eavesdropper needs the training set: %w", err)
 	}
-	arch, err := Arch(target)
-	if err != nil {
-		return nil, err
-	}
-	m, err := e.models(p.Dataset, arch, units.DB(p.SNR))
-	if err != nil {
-		return nil, err
-	}
-	m = m.Clone()
 	ch, err := ParseChannel(p.Channel)
 	if err != nil {
 		return nil, err
@@ -239,7 +357,40 @@ func (e *eves) train(ctx context.Context, p sim.Point, target string, seed uint6
 		n = 20000
 	}
 	n = min(n, train.Len())
-	obs := &observations{dim: m.Features(), y: append([]byte(nil), train.Labels[:n]...)}
+	obs := &observations{y: append([]byte(nil), train.Labels[:n]...)}
+	if target == Model1 {
+		v, err := newClassicalEve(ctx, cfg, p, seed)
+		if err != nil {
+			return nil, err
+		}
+		ps, err := v.payloads(cfg, string(train.Name)+"/eve-training", train)
+		if err != nil {
+			return nil, err
+		}
+		obs.dim = v.dim()
+		pcg := rand.NewPCG(0, 0)
+		r := rand.New(pcg)
+		for i := range n {
+			if i%64 == 0 && ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			pcg.Seed(sim.ItemSeed(seed^eveSalt, p.SNR, 0, i))
+			if obs.x, err = v.observe(obs.x, ps, train, i, uint32(eveCount+i), ch, units.DB(p.SNR), r); err != nil {
+				return nil, err
+			}
+		}
+		return e.fit(ctx, obs, seed)
+	}
+	arch, err := Arch(target)
+	if err != nil {
+		return nil, err
+	}
+	m, err := e.models(p.Dataset, arch, units.DB(p.SNR))
+	if err != nil {
+		return nil, err
+	}
+	m = m.Clone()
+	obs.dim = m.Features()
 	if target == Model4 {
 		if obs.x, err = e.observeCiphertext(m, train.Pixels[:n*train.ImageSize()], n); err != nil {
 			return nil, err
@@ -256,6 +407,11 @@ func (e *eves) train(ctx context.Context, p sim.Point, target string, seed uint6
 			obs.x = append(obs.x, x...)
 		}
 	}
+	return e.fit(ctx, obs, seed)
+}
+
+// fit trains Eve's MLP on her labelled observations.
+func (e *eves) fit(ctx context.Context, obs *observations, seed uint64) (nn.Layer, error) {
 	rng := rand.New(rand.NewPCG(seed, eveSalt))
 	d1, err := nn.NewDense(obs.dim, 256, rng)
 	if err != nil {
@@ -284,7 +440,7 @@ func (e *evaluator) evalEve(ctx context.Context, u sim.Unit, ds *source.Dataset,
 	if e.cfg.eves == nil {
 		return sim.Counts{}, errors.New("link: eavesdropper points need Config.Eve")
 	}
-	net, err := e.cfg.eves.get(ctx, u.Point, target, u.Seed)
+	net, err := e.cfg.eves.get(ctx, &e.cfg, u.Point, target, u.Seed)
 	if err != nil {
 		return sim.Counts{}, err
 	}
@@ -295,6 +451,9 @@ func (e *evaluator) evalEve(ctx context.Context, u sim.Unit, ds *source.Dataset,
 	if local == nil {
 		local = net.Clone()
 		e.eveNets[net] = local
+	}
+	if target == Model1 {
+		return e.evalEveClassical(ctx, u, ds, ch, local)
 	}
 	m, err := e.model(u.Point.Dataset, target, units.DB(u.Point.SNR))
 	if err != nil {
@@ -326,6 +485,44 @@ func (e *evaluator) evalEve(ctx context.Context, u sim.Unit, ds *source.Dataset,
 	for i := u.From; i < u.To; i++ {
 		c.Items++
 		if nn.Argmax(out.Data[(i-u.From)*k:(i-u.From+1)*k]) == int(ds.Labels[i]) {
+			c.Correct++
+		}
+	}
+	return c, nil
+}
+
+// evalEveClassical scores Eve against Model 1 on the unit's test images:
+// she observes the very PDUs the link sends (COUNT = image index) with her
+// own noise.
+func (e *evaluator) evalEveClassical(ctx context.Context, u sim.Unit, ds *source.Dataset, ch Channel, net nn.Layer) (sim.Counts, error) {
+	v, err := newClassicalEve(ctx, &e.cfg, u.Point, u.Seed)
+	if err != nil {
+		return sim.Counts{}, err
+	}
+	ps, err := v.payloads(&e.cfg, string(ds.Name), ds)
+	if err != nil {
+		return sim.Counts{}, err
+	}
+	pcg := rand.NewPCG(0, 0)
+	r := rand.New(pcg)
+	n := u.To - u.From
+	batch := nn.NewTensor(n, nn.Shape{C: v.dim(), H: 1, W: 1})
+	x := batch.Data[:0]
+	for i := u.From; i < u.To; i++ {
+		if (i-u.From)%64 == 0 && ctx.Err() != nil {
+			return sim.Counts{}, ctx.Err()
+		}
+		pcg.Seed(sim.ItemSeed(u.Seed^eveSalt, u.Point.SNR, u.Realisation+1, i))
+		if x, err = v.observe(x, ps, ds, i, uint32(i), ch, units.DB(u.Point.SNR), r); err != nil {
+			return sim.Counts{}, err
+		}
+	}
+	out := net.Forward(batch, false)
+	k := out.Shape.Size()
+	var c sim.Counts
+	for i := range n {
+		c.Items++
+		if nn.Argmax(out.Data[i*k:(i+1)*k]) == int(ds.Labels[u.From+i]) {
 			c.Correct++
 		}
 	}

@@ -23,8 +23,8 @@ type Scenario struct {
 	Seed         uint64    `json:"seed"`
 	Weights      string    `json:"weights"`     // per-snr or agnostic
 	RotateKeys   int       `json:"rotate_keys"` // Model 4: new keys every K batches, 0 never
-	// Eve adds, for every JSCC model (Model 4: on the ciphertexts), the
-	// eavesdropper's accuracy ("<model>+eve" points).
+	// Eve adds, for every model, the eavesdropper's accuracy ("<model>+eve"
+	// points; Model 4: on the ciphertexts, Model 1: on the ciphered PDUs).
 	Eve bool `json:"eve"`
 	// TransportOptions: the digital/hybrid transports' fields (bits, qm,
 	// rate, frame_bytes, loss, degree2, analog_bits, analog_power_db,
@@ -107,7 +107,7 @@ func (s Scenario) Sweep() (sim.Sweep, error) {
 					if !slices.Contains(pts, p) {
 						pts = append(pts, p)
 					}
-					if s.Eve && (m == Model2 || m == Model3 || m == HEWide || m == Model4) {
+					if s.Eve {
 						q := p
 						q.Model = EveModel(m)
 						if !slices.Contains(pts, q) {

@@ -1,0 +1,132 @@
+package link
+
+import (
+	"context"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/hesemcom/hesemcom/app/codec"
+	"github.com/hesemcom/hesemcom/app/source"
+	"github.com/hesemcom/hesemcom/modem/qam"
+	"github.com/hesemcom/hesemcom/sim"
+)
+
+// model1EveConfig is a fast Model 1 (JPEG, fixed 256-QAM r=0.9: an 80-byte
+// payload budget) for the eavesdropper tests.
+func model1EveConfig(t *testing.T) ClassicalConfig {
+	return ClassicalConfig{Fixed: true, Modulation: qam.QAM256, Rate: 0.9, Codec: codec.Config{Kind: codec.JPEG}, Classifiers: tinyClassifier(t)}
+}
+
+// TestEveModel1Observation checks what Eve decodes from a Model 1 transport
+// block without the key: at high SNR the LDPC-decoded PDU is exactly the
+// sent one — the payload length in clear, then ciphertext, then zero
+// padding — and the ciphertext is not the payload; her soft bits (llr)
+// agree in sign with the same coded bits.
+func TestEveModel1Observation(t *testing.T) {
+	ds, err := source.LoadTest(source.MNIST)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Classical: model1EveConfig(t), classical: newClassicalShared()}
+	ch, _ := ParseChannel("awgn")
+	p := sim.Point{Dataset: "mnist", Model: EveModel(Model1), Channel: "awgn", SNR: 40}
+	for _, mode := range []string{"", EveLLR} {
+		cfg.Eve.Model1 = mode
+		v, err := newClassicalEve(context.Background(), &cfg, p, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps, err := v.payloads(&cfg, "mnist", ds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rand.New(rand.NewPCG(1, 2))
+		for i := range 5 {
+			obs, err := v.observe(nil, ps, ds, i, uint32(i), ch, 40, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(obs) != v.dim() {
+				t.Fatalf("%d values, want %d", len(obs), v.dim())
+			}
+			pay := ps.payload[i]
+			if mode == EveLLR {
+				if len(obs) != v.l.g {
+					t.Fatalf("llr observation of %d values, want G = %d", len(obs), v.l.g)
+				}
+				for k, c := range v.chn.cw { // the scrambled coded bits just sent
+					if (obs[k] < 0) != (c^v.chn.scr[k] == 1) {
+						t.Fatalf("image %d: soft bit %d = %v, sent coded bit %d", i, k, obs[k], c^v.chn.scr[k])
+					}
+				}
+				continue
+			}
+			bits := make([]byte, len(obs))
+			for k, x := range obs {
+				if x != 1 && x != -1 {
+					t.Fatalf("decoded bit %d = %v, want ±1", k, x)
+				}
+				bits[k] = byte((1 - x) / 2)
+			}
+			pdu := make([]byte, len(bits)/8)
+			packBits(pdu, bits)
+			n := len(pay)
+			if int(pdu[0]) != n {
+				t.Fatalf("image %d: length byte %d, payload %d bytes", i, pdu[0], n)
+			}
+			if string(pdu[1:1+n]) == string(pay) {
+				t.Fatalf("image %d: payload in clear", i)
+			}
+			for _, b := range pdu[1+n+4:] {
+				if b != 0 {
+					t.Fatalf("image %d: padding %x", i, pdu[1+n+4:])
+				}
+			}
+		}
+	}
+	cfg.Eve.Model1 = "plaintext"
+	if _, err := newClassicalEve(context.Background(), &cfg, p, 1); err == nil || !strings.Contains(err.Error(), "llr") {
+		t.Fatalf("bad observation kind: %v", err)
+	}
+}
+
+// TestEavesdropperOnModel1 runs Eve against Model 1 in a sweep: her counts
+// are the same on 1 and 2 workers, and far below what reading the images
+// would give (she sees ciphertext; only the payload length leaks).
+func TestEavesdropperOnModel1(t *testing.T) {
+	train := func(name source.Name) (*source.Dataset, error) {
+		ds, err := source.LoadTest(name)
+		if err != nil {
+			return nil, err
+		}
+		return ds.Slice(0, 1500), nil // disjoint from the evaluated images (offset)
+	}
+	s := sweep([]string{EveModel(Model1)}, []float64{20}, 400, 1)
+	s.Chunk = 100
+	var acc []float64
+	for _, tc := range []struct {
+		mode    string
+		workers int
+	}{{EveDecoded, 1}, {EveDecoded, 2}, {EveLLR, 2}} {
+		f := NewFactory(Config{Datasets: offset, Classical: model1EveConfig(t), Eve: EveConfig{Train: train, Epochs: 4, Model1: tc.mode}})
+		res, err := sim.Run(context.Background(), s, f, sim.Options{Workers: tc.workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := res.Points[0]
+		t.Logf("eve (%s) on model 1: %.3f (95%% CI %.3f–%.3f)", tc.mode, p.Accuracy, p.CI95[0], p.CI95[1])
+		if p.Counts.Items != 400 || p.Accuracy > 0.3 {
+			t.Fatalf("%d items, accuracy %.3f", p.Counts.Items, p.Accuracy)
+		}
+		acc = append(acc, p.Accuracy)
+	}
+	if acc[0] != acc[1] {
+		t.Fatalf("1 worker %.4f, 2 workers %.4f", acc[0], acc[1])
+	}
+	// Without a training set the eavesdropper is an error, not a guess.
+	_, err := sim.Run(context.Background(), s, NewFactory(Config{Datasets: offset, Classical: model1EveConfig(t)}), sim.Options{})
+	if err == nil || !strings.Contains(err.Error(), "training set") {
+		t.Fatalf("got %v", err)
+	}
+}
