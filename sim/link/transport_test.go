@@ -199,9 +199,10 @@ func TestDigitalSigMFReplay(t *testing.T) {
 // to end at the iq level (CKKS encrypt → encoder on ciphertext → transport →
 // FC on ciphertext → decrypt), one full N = 2^13 batch (4096 images) per
 // iteration on one worker, pretrained MNIST model, AWGN at 20 dB. Run with
-// -benchtime 1x: a digital iteration moves ≈ 173 Mbit through LDPC and OFDM.
+// -benchtime 1x: a digital or hybrid iteration moves ≈ 150–170 Mbit through
+// LDPC and OFDM.
 func BenchmarkModel4IQ(b *testing.B) {
-	for _, tr := range []string{"slot", "digital"} {
+	for _, tr := range []string{"slot", "digital", "hybrid"} {
 		b.Run(tr, func(b *testing.B) {
 			const items = 4096
 			s := sim.Sweep{Points: []sim.Point{{Dataset: "mnist", Model: Model4, Channel: "awgn", SNR: 20, Level: "iq", Transport: tr}}, Items: items, Realisations: 1, Seed: 1, Chunk: items}
