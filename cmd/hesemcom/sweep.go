@@ -217,7 +217,7 @@ flags given explicitly override it.`,
 	f.Uint64Var(&sc.Seed, "seed", sc.Seed, "run seed")
 	f.StringVar(&sc.Weights, "weights", sc.Weights, "pretrained models: per-snr (trained at each SNR) or agnostic")
 	f.IntVar(&sc.RotateKeys, "rotate-keys", 0, "Model 4: new CKKS keys every K batches (0: never)")
-	f.BoolVar(&sc.Eve, "eve", false, "add the eavesdropper's accuracy for the JSCC models, Model 4 on its ciphertexts (needs the training set: --data)")
+	f.BoolVar(&sc.Eve, "eve", false, "add the eavesdropper's accuracy for every model: Models 2/3 on the plaintext symbols, Model 4 on its ciphertexts, Model 1 on its decoded ciphered PDUs (needs the training set: --data)")
 	f.StringVar(&shard, "shard", "", "run shard i/n only (default from SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX)")
 	f.StringVar(&out, "out", "", "directory for result.json, results.csv, table.md and plots")
 	f.BoolVar(&asJSON, "json", false, "print the result as one JSON object")
