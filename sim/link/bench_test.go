@@ -10,33 +10,36 @@ import (
 )
 
 // BenchmarkStream measures end-to-end images/s of each model's link as a
-// pipeline graph on the embedded models (symbol level, AWGN 10 dB) and
-// reports the bottleneck block's busy share.
+// pipeline graph on the embedded models (AWGN 10 dB) at the symbol level and
+// at the iq level (OFDM modem and sample-level channel as blocks of their
+// own), and reports the bottleneck block's busy share; -v logs its name.
 func BenchmarkStream(b *testing.B) {
 	for _, tc := range []struct {
 		link   string
 		images int
 	}{{Model2, 10000}, {Model3, 10000}, {Model4, 4096}} {
-		b.Run(tc.link, func(b *testing.B) {
-			var ips, busy float64
-			var bottleneck string
-			for b.Loop() {
-				res, err := RunStream(context.Background(), StreamConfig{Link: tc.link, Dataset: source.MNIST, Images: tc.images, SNR: 10, Channel: "awgn", Seed: 1})
-				if err != nil {
-					b.Fatal(err)
-				}
-				ips += res.ImagesPerSec
-				bottleneck = pipeline.Bottleneck(res.Stages)
-				for _, s := range res.Stages {
-					if s.Name == bottleneck {
-						busy += s.BusyFraction
+		for _, level := range []string{"symbol", "iq"} {
+			b.Run(tc.link+"/"+level, func(b *testing.B) {
+				var ips, busy float64
+				var bottleneck string
+				for b.Loop() {
+					res, err := RunStream(context.Background(), StreamConfig{Link: tc.link, Dataset: source.MNIST, Images: tc.images, SNR: 10, Channel: "awgn", Level: level, Seed: 1})
+					if err != nil {
+						b.Fatal(err)
+					}
+					ips += res.ImagesPerSec
+					bottleneck = pipeline.Bottleneck(res.Stages)
+					for _, s := range res.Stages {
+						if s.Name == bottleneck {
+							busy += s.BusyFraction
+						}
 					}
 				}
-			}
-			b.ReportMetric(ips/float64(b.N), "images/s")
-			b.ReportMetric(busy/float64(b.N), "bottleneck-busy")
-			b.Logf("bottleneck: %s", bottleneck)
-		})
+				b.ReportMetric(ips/float64(b.N), "images/s")
+				b.ReportMetric(busy/float64(b.N), "bottleneck-busy")
+				b.Logf("bottleneck: %s", bottleneck)
+			})
+		}
 	}
 }
 
