@@ -20,6 +20,7 @@ func newTable3Cmd(g *globalFlags) *cobra.Command {
 		weights      string
 		seed         uint64
 		eve          bool
+		eveM1        string
 		models       []string
 	)
 	c := &cobra.Command{
@@ -43,9 +44,14 @@ image and payload budget).`,
 			if err != nil {
 				return usageError{err}
 			}
+			if eveM1 != link.EveDecoded && eveM1 != link.EveLLR {
+				return usageError{fmt.Errorf("--eve-model1 %q: want %s or %s", eveM1, link.EveDecoded, link.EveLLR)}
+			}
+			ec := eveConfig(g)
+			ec.Model1 = eveM1
 			policy, _ := link.ParseWeightsPolicy(weights)
 			update, finish := newProgress(cmd.ErrOrStderr(), "table III")
-			res, err := sim.Run(cmd.Context(), sw, link.NewFactory(link.Config{Models: link.Pretrained(policy), Eve: eveConfig(g)}),
+			res, err := sim.Run(cmd.Context(), sw, link.NewFactory(link.Config{Models: link.Pretrained(policy), Eve: ec}),
 				sim.Options{Progress: update, Meta: map[string]string{"command": "table3", "weights": weights}})
 			finish()
 			if err != nil {
@@ -89,7 +95,8 @@ image and payload budget).`,
 	f.StringVar(&weights, "weights", "per-snr", "pretrained models: per-snr or agnostic")
 	f.Uint64Var(&seed, "seed", 1, "run seed")
 	f.StringSliceVar(&models, "models", []string{"2", "3", "4"}, "models to run (1: classical, 2–3: plaintext JSCC, 4: CKKS); Model 1 is not in the default: its JPEG 2000 coding (OpenJPEG run per image) takes 30–45 min per dataset")
-	f.BoolVar(&eve, "eve", false, "add the eavesdropper's accuracy for Models 2, 3 and 4 (needs the training set: --data)")
+	f.BoolVar(&eve, "eve", false, "add the eavesdropper's accuracy for every model run (needs the training set: --data): Models 2/3 on the plaintext symbols, Model 4 on its ciphertexts, Model 1 on its ciphered PDUs")
+	f.StringVar(&eveM1, "eve-model1", link.EveDecoded, "the eavesdropper's observation of Model 1: decoded (LDPC-decoded PDU bits, no key needed) or llr (the channel's soft bits)")
 	return c
 }
 
