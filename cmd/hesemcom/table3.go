@@ -21,6 +21,7 @@ func newTable3Cmd(g *globalFlags) *cobra.Command {
 		seed         uint64
 		eve          bool
 		eveM1        string
+		conceal      bool
 		models       []string
 	)
 	c := &cobra.Command{
@@ -51,7 +52,7 @@ image and payload budget).`,
 			ec.Model1 = eveM1
 			policy, _ := link.ParseWeightsPolicy(weights)
 			update, finish := newProgress(cmd.ErrOrStderr(), "table III")
-			res, err := sim.Run(cmd.Context(), sw, link.NewFactory(link.Config{Models: link.Pretrained(policy), Eve: ec}),
+			res, err := sim.Run(cmd.Context(), sw, link.NewFactory(link.Config{Models: link.Pretrained(policy), Eve: ec, Classical: link.ClassicalConfig{ConcealLength: conceal}}),
 				sim.Options{Progress: update, Meta: map[string]string{"command": "table3", "weights": weights}})
 			finish()
 			if err != nil {
@@ -96,6 +97,7 @@ image and payload budget).`,
 	f.Uint64Var(&seed, "seed", 1, "run seed")
 	f.StringSliceVar(&models, "models", []string{"2", "3", "4"}, "models to run (1: classical, 2–3: plaintext JSCC, 4: CKKS); Model 1 is not in the default: its JPEG 2000 coding (OpenJPEG run per image) takes 30–45 min per dataset")
 	f.BoolVar(&eve, "eve", false, "add the eavesdropper's accuracy for every model run (needs the training set: --data): Models 2/3 on the plaintext symbols, Model 4 on its ciphertexts, Model 1 on its ciphered PDUs")
+	f.BoolVar(&conceal, "conceal-length", false, "Model 1: cipher the whole PDU, length byte and padding included (default: the PDCP layout, length in clear)")
 	f.StringVar(&eveM1, "eve-model1", link.EveDecoded, "the eavesdropper's observation of Model 1: decoded (LDPC-decoded PDU bits, no key needed) or llr (the channel's soft bits)")
 	return c
 }

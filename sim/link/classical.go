@@ -36,6 +36,8 @@ import (
 // The PDU follows PDCP (TS 38.323 §5.8, §5.9): MAC-I covers header and data,
 // ciphering covers data and MAC-I, the header (here the payload length) is
 // sent in clear. COUNT is the image index, BEARER 0, DIRECTION 1 (downlink).
+// The payload length therefore leaks (in the header and where the padding
+// starts) and it depends on the image: ConcealLength ciphers the whole PDU.
 
 // FailurePolicy is what the receiver does with a transport block that fails its
 // CRC or MAC check.
@@ -147,6 +149,11 @@ type ClassicalConfig struct {
 	Codec codec.Config `json:"codec"`
 	// Iterations caps the LDPC decoder (normalised min-sum); default 20.
 	Iterations int `json:"ldpc_iterations"`
+	// ConcealLength ciphers the whole PDU — length byte, payload, MAC-I and
+	// zero padding — so that it is indistinguishable from random bits.
+	// Without it (PDCP) an eavesdropper reads the payload length, which
+	// depends on the image (eve.go).
+	ConcealLength bool `json:"conceal_length"`
 	// Classifiers returns the receiver's classifier for a dataset; nil means
 	// classifier.Pretrained.
 	Classifiers func(dataset string) (*classifier.Model, error) `json:"-"`
@@ -539,7 +546,8 @@ func newClassicalWorker(cfg ClassicalConfig, seed uint64) (*classicalWorker, err
 }
 
 // seal writes the PDU of payload p under COUNT count into pdu (A/8 bytes):
-// length ‖ NEA2(payload ‖ MAC-I) ‖ zero padding. w.plain keeps
+// length ‖ NEA2(payload ‖ MAC-I) ‖ zero padding, or with ConcealLength
+// NEA2(length ‖ payload ‖ MAC-I ‖ zero padding). w.plain keeps
 // payload ‖ MAC-I.
 func (w *classicalWorker) seal(pdu, p []byte, count uint32) error {
 	clear(pdu)
@@ -548,8 +556,30 @@ func (w *classicalWorker) seal(pdu, p []byte, count uint32) error {
 	w.mac.Write(pdu[:1])
 	w.mac.Write(p)
 	w.plain = w.mac.Sum(append(w.plain[:0], p...))
+	if w.cfg.ConcealLength {
+		copy(pdu[1:], w.plain)
+		_, err := w.cipher.XOR(pdu[:0], pdu, count, 8*len(pdu))
+		return err
+	}
 	_, err := w.cipher.XOR(pdu[1:1:len(pdu)], w.plain, count, 8*len(w.plain))
 	return err
+}
+
+// open deciphers the received PDU rx into w.rec (the plaintext PDU:
+// length ‖ payload ‖ MAC-I ‖ padding) and returns the received payload and
+// MAC-I, split at the received length clamped to what the PDU can hold.
+// CTR: the keystream does not depend on the length.
+func (w *classicalWorker) open(rx []byte, count uint32) (payload, macI []byte, err error) {
+	nb := len(rx)
+	w.rec = growB(w.rec, nb)
+	if w.cfg.ConcealLength {
+		_, err = w.cipher.XOR(w.rec[:0], rx, count, 8*nb)
+	} else {
+		w.rec[0] = rx[0]
+		_, err = w.cipher.XOR(w.rec[1:1], rx[1:], count, 8*(nb-1))
+	}
+	n := min(int(w.rec[0]), nb-pduOverhead)
+	return w.rec[1 : 1+n], w.rec[1+n : 1+n+nia.Size], err
 }
 
 func (e *evaluator) classicalWorker(seed uint64) (*classicalWorker, error) {
@@ -784,21 +814,19 @@ func (e *evaluator) classical(ctx context.Context, u sim.Unit, ds *source.Datase
 		if !o.crcOK {
 			x[XCRCFails]++
 		}
-		// Receiver: decipher everything after the length byte (CTR: the
-		// keystream does not depend on the length), then split payload and
-		// MAC-I at the received length, clamped to what the PDU can hold.
-		n := min(int(w.rx[0]), nb-pduOverhead)
-		if w.rec, err = w.cipher.XOR(w.rec, w.rx[1:nb], count, 8*(nb-1)); err != nil {
+		// Receiver: decipher, split payload and MAC-I at the received length.
+		dec, macI, err := w.open(w.rx[:nb], count)
+		if err != nil {
 			return c, err
 		}
+		n := len(dec)
 		sent := len(w.plain)
 		x[XCipherErrs] += int64(bitErrors(w.rx[1:1+sent], pdu[1:1+sent]))
-		x[XPlainErrs] += int64(bitErrors(w.rec[:sent], w.plain))
-		dec := w.rec[:n]
+		x[XPlainErrs] += int64(bitErrors(w.rec[1:1+sent], w.plain))
 		w.mac.SetCount(count)
-		w.mac.Write(w.rx[:1])
+		w.mac.Write(w.rec[:1])
 		w.mac.Write(dec)
-		macOK := w.mac.Verify(w.rec[n : n+nia.Size])
+		macOK := w.mac.Verify(macI)
 		// Under drop a block failing its CRC never reaches the MAC check;
 		// best effort computes it for the breakdown but ignores it.
 		if !macOK && (o.crcOK || w.cfg.Policy == BestEffort) {

@@ -425,3 +425,29 @@ func ExampleClassicalMCS() {
 	// 10 dB: MCS 10 (16qam r=0.643), 24 payload bytes, TB 232 bits
 	// 30 dB: MCS 27 (256qam r=0.926), 83 payload bytes, TB 704 bits
 }
+
+// TestClassicalConcealLength: ciphering the whole PDU changes nothing for the
+// receiver — the same decisions on a clean channel, the same breakdown
+// invariants on the waterfall.
+func TestClassicalConcealLength(t *testing.T) {
+	items := 48
+	if testing.Short() {
+		items = 16
+	}
+	for _, pol := range []FailurePolicy{Drop, BestEffort} {
+		cc := ClassicalConfig{Fixed: true, Modulation: qam.QAM256, Rate: 0.9, Policy: pol, Codec: codec.Config{Kind: codec.JPEG}, Classifiers: tinyClassifier(t)}
+		cc, _ = cc.withDefaults()
+		inClear := runModel1(t, cc, "awgn", []float64{40, 24}, items, 2)
+		cc.ConcealLength = true
+		hidden := runModel1(t, cc, "awgn", []float64{40, 24}, items, 2)
+		for _, p := range hidden {
+			checkBreakdown(t, p, cc)
+		}
+		if hidden[0].Counts.Correct != inClear[0].Counts.Correct || hidden[0].Counts.Extra[XIntact] != int64(items) {
+			t.Errorf("%v at 40 dB: %d correct (%d intact) concealed, %d in clear", pol, hidden[0].Counts.Correct, hidden[0].Counts.Extra[XIntact], inClear[0].Counts.Correct)
+		}
+		if x := hidden[1].Counts.Extra; x[XCRCFails] == 0 || x[XIntact] == 0 {
+			t.Errorf("%v at 24 dB: want failed and intact blocks: %v", pol, x)
+		}
+	}
+}

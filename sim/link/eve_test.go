@@ -85,6 +85,41 @@ func TestEveModel1Observation(t *testing.T) {
 			}
 		}
 	}
+	// Concealed, the length byte and the padding are ciphertext too.
+	cfg.Eve.Model1 = ""
+	cfg.Classical.ConcealLength = true
+	v, err := newClassicalEve(context.Background(), &cfg, p, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := v.payloads(&cfg, "mnist-concealed", ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lengths, zeros := 0, 0
+	for i := range 20 {
+		obs, err := v.observe(nil, ps, ds, i, uint32(i), ch, 40, rand.New(rand.NewPCG(1, uint64(i))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bits := make([]byte, len(obs))
+		for k, x := range obs {
+			bits[k] = byte((1 - x) / 2)
+		}
+		pdu := make([]byte, len(bits)/8)
+		packBits(pdu, bits)
+		n := len(ps.payload[i])
+		if int(pdu[0]) == n {
+			lengths++
+		}
+		if pdu[len(pdu)-1] == 0 && n+5 < len(pdu) {
+			zeros++
+		}
+	}
+	if lengths > 2 || zeros > 2 {
+		t.Fatalf("concealed PDUs: %d/20 show the payload length, %d/20 end in a zero byte", lengths, zeros)
+	}
+	cfg.Classical.ConcealLength = false
 	cfg.Eve.Model1 = "plaintext"
 	if _, err := newClassicalEve(context.Background(), &cfg, p, 1); err == nil || !strings.Contains(err.Error(), "llr") {
 		t.Fatalf("bad observation kind: %v", err)
