@@ -105,7 +105,9 @@ type batch struct {
 // accuracy, throughput, per-stage counters and sizes. For Model 4 the stages
 // are CKKS encryption, the encoder on ciphertext, the slot channel and the
 // decoder on ciphertext with decryption, and the plaintext Model 3 decision on
-// the same image and noise is computed alongside for comparison.
+// the same image and noise is computed alongside for comparison. At the iq
+// level the OFDM modem and the sample-level channel are blocks of their own
+// (see iqAir.blocks), so the counters show what the modem costs.
 func RunStream(ctx context.Context, cfg StreamConfig) (*StreamResult, error) {
 	if cfg.Link == "" {
 		cfg.Link = Model4
