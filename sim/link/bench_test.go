@@ -5,19 +5,19 @@ import (
 	"testing"
 
 	"github.com/hesemcom/hesemcom/app/source"
-	"github.com/hesemcom/hesemcom/pipeline"
 	"github.com/hesemcom/hesemcom/sim"
 )
 
 // BenchmarkStream measures end-to-end images/s of each model's link as a
 // pipeline graph on the embedded models (AWGN 10 dB) at the symbol level and
 // at the iq level (OFDM modem and sample-level channel as blocks of their
-// own), and reports the bottleneck block's busy share; -v logs its name.
+// own), and reports the bottleneck block's busy time per worker as a share of
+// the run (StreamBottleneck); -v logs its name.
 func BenchmarkStream(b *testing.B) {
 	for _, tc := range []struct {
 		link   string
 		images int
-	}{{Model2, 10000}, {Model3, 10000}, {Model4, 4096}} {
+	}{{Model2, 10000}, {Model3, 10000}, {Model4, 10000}} {
 		for _, level := range []string{"symbol", "iq"} {
 			b.Run(tc.link+"/"+level, func(b *testing.B) {
 				var ips, busy float64
@@ -28,12 +28,9 @@ func BenchmarkStream(b *testing.B) {
 						b.Fatal(err)
 					}
 					ips += res.ImagesPerSec
-					bottleneck = pipeline.Bottleneck(res.Stages)
-					for _, s := range res.Stages {
-						if s.Name == bottleneck {
-							busy += s.BusyFraction
-						}
-					}
+					var share float64
+					bottleneck, share = StreamBottleneck(res.Stages)
+					busy += share
 				}
 				b.ReportMetric(ips/float64(b.N), "images/s")
 				b.ReportMetric(busy/float64(b.N), "bottleneck-busy")
