@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -282,7 +283,14 @@ func (j *j2kCodec) rateControl(img []byte, res, budget int) ([]byte, error) {
 	raw := float64(j.cfg.Rows * j.cfg.Cols)
 	target := float64(budget + len(j.headers[res]) + 16) // + SOT, SOD, EOC
 	var best []byte
+	// The next target depends only on the current one, so a target seen
+	// before starts a cycle that can add no new length: stop there.
+	seen := make([]float64, 0, maxTries)
 	for range maxTries {
+		if slices.Contains(seen, target) {
+			break
+		}
+		seen = append(seen, target)
 		d, err := j.packetData(img, res, max(raw/target, 1.001))
 		if err != nil {
 			return nil, err

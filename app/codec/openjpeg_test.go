@@ -331,3 +331,70 @@ func BenchmarkEncodeJ2K(b *testing.B) {
 		})
 	}
 }
+
+// TestRateControlCycleStop: stopping rate control at the first repeated
+// target gives the payload that running all maxTries tries gives.
+func TestRateControlCycleStop(t *testing.T) {
+	l := needLibrary(t)
+	n := 60
+	if testing.Short() {
+		n = 10
+	}
+	c, err := New(Config{Kind: J2K})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := newJ2K(c.Config(), l, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := func(img []byte, res, budget int) []byte {
+		data, err := j.packetData(img, res, 0)
+		if err != nil || len(data) <= budget {
+			return data
+		}
+		target := float64(budget + len(j.headers[res]) + 16)
+		var best []byte
+		for range maxTries {
+			d, err := j.packetData(img, res, max(784/target, 1.001))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(d) <= budget && len(d) > len(best) {
+				best = d
+			}
+			miss := budget - len(d)
+			if miss >= 0 && miss <= 2 {
+				break
+			}
+			if miss < 0 {
+				target += float64(miss - 1)
+			} else {
+				target += float64(miss)
+			}
+			if target < 16 {
+				break
+			}
+		}
+		return best
+	}
+	for _, name := range []source.Name{source.MNIST, source.Fashion} {
+		d, err := source.LoadTest(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			for _, res := range []int{1, 2} {
+				for _, budget := range []int{30, 75, 120, 195} {
+					got, err := j.rateControl(d.Image(i), res, budget)
+					if err != nil && !errors.Is(err, ErrBudget) {
+						t.Fatal(err)
+					}
+					if want := full(d.Image(i), res, budget); !bytes.Equal(got, want) {
+						t.Errorf("%s[%d] n%d budget %d: %d bytes, without the cycle stop %d", name, i, res, budget, len(got), len(want))
+					}
+				}
+			}
+		}
+	}
+}
