@@ -61,6 +61,16 @@ type HybridConfig struct {
 	// uses stays the point's Es/N0. Each part goes in frames of its own, so
 	// at the iq level the frame's pilots scale with its data: the shift is
 	// exactly an SNR offset per part. 0 is equal power.
+	//
+	// What it buys, measured (symbol level, AWGN, 4096 MNIST images, 16-QAM
+	// rate 1/2, B = 46; the digital transport's cliff lies between 6 and 7
+	// dB, 92.7 % above it, 18331 uses per image): the analog part is ~1 %
+	// of the channel uses, so de-emphasising it (ρ = −10 dB) moves the
+	// cliff by < 0.05 dB, and boosting it moves the cliff up by
+	// 10·log10((n_d+ρ·n_a)/(n_d+n_a)): b = 8 at +10 dB, 7 → 8 dB; b = 12
+	// at +20 dB, 7 → 12 dB. A boost only lets b grow: b = 16 at 0 dB
+	// reaches 88 % at 25 dB, at +20 dB 92–93 % from 12 dB up, with 15339
+	// uses per image (−16 %).
 	AnalogPowerDB float64 `json:"analog_power_db"`
 }
 
