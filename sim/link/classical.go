@@ -150,9 +150,11 @@ type ClassicalConfig struct {
 	// Iterations caps the LDPC decoder (normalised min-sum); default 20.
 	Iterations int `json:"ldpc_iterations"`
 	// ConcealLength ciphers the whole PDU — length byte, payload, MAC-I and
-	// zero padding — so that it is indistinguishable from random bits.
-	// Without it (PDCP) an eavesdropper reads the payload length, which
-	// depends on the image (eve.go).
+	// zero padding — so that it is indistinguishable from random bits, and
+	// sends a PDU without payload for an image the codec cannot fit, so that
+	// every image puts a PDU on the air. Without it (PDCP) an eavesdropper
+	// reads the payload length, and sees which images are not sent at all;
+	// both depend on the image (eve.go).
 	ConcealLength bool `json:"conceal_length"`
 	// Classifiers returns the receiver's classifier for a dataset; nil means
 	// classifier.Pretrained.
@@ -794,6 +796,17 @@ func (e *evaluator) classical(ctx context.Context, u sim.Unit, ds *source.Datase
 		if ps.srcErr[i] {
 			x[XSourceFails]++
 			x[XUndecodable]++
+			if w.cfg.ConcealLength {
+				// A PDU without payload, so that the air shows a PDU for
+				// every image; the receiver finds nothing to decode in it.
+				if err := w.seal(w.pdu, nil, uint32(i)); err != nil {
+					return c, err
+				}
+				pcg.Seed(s1, s2)
+				if _, err := chn.send(w.rx, w.pdu, ch, snr, r); err != nil {
+					return c, err
+				}
+			}
 			guess()
 			continue
 		}

@@ -44,8 +44,9 @@ import (
 // ciphered under the run's keys (she never learns them) with COUNTs of
 // their own, so no keystream of the test images is reused. The ciphertext
 // is AES-CTR output; what she can learn comes from the length (the header
-// field and where the padding starts): the codec's payload length depends
-// on the image.
+// field and where the padding starts) and from which images are not sent at
+// all (the codec cannot fit them): both depend on the image.
+// ClassicalConfig.ConcealLength closes both channels.
 //
 // A point with model "<m>+eve" (e.g. "model3+eve") evaluates Eve against
 // model m.
@@ -277,8 +278,8 @@ func (v *classicalEve) payloads(cfg *Config, key string, ds *source.Dataset) (*p
 }
 
 // observe appends Eve's observation of image i of ds, sent under COUNT
-// count (all zeros if nothing is sent: no usable MCS or a source failure),
-// with her channel noise drawn from r.
+// count (all zeros if nothing is sent: no usable MCS, or a source failure
+// without ConcealLength), with her channel noise drawn from r.
 func (v *classicalEve) observe(dst []float32, ps *payloadSet, ds *source.Dataset, i int, count uint32, ch Channel, snr units.DB, r *rand.Rand) ([]float32, error) {
 	start := len(dst)
 	dst = slices.Grow(dst, v.dim())[:start+v.dim()]
@@ -286,8 +287,11 @@ func (v *classicalEve) observe(dst []float32, ps *payloadSet, ds *source.Dataset
 	if ps == nil {
 		return dst, nil
 	}
-	if err := ps.code(i, ds.Image(i)); err != nil || ps.srcErr[i] {
+	if err := ps.code(i, ds.Image(i)); err != nil {
 		return dst, err
+	}
+	if ps.srcErr[i] && !v.tx.cfg.ConcealLength {
+		return dst, nil // nothing sent
 	}
 	v.pdu = growB(v.pdu, v.l.a/8)
 	if err := v.tx.seal(v.pdu, ps.payload[i], count); err != nil {

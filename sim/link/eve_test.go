@@ -165,3 +165,48 @@ func TestEavesdropperOnModel1(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestEveModel1SourceFailures: an image the codec cannot fit is not sent in
+// the PDCP layout — Eve sees silence, which depends on the image — while
+// with ConcealLength a PDU without payload goes on the air for it, and the
+// receiver still counts it undecodable.
+func TestEveModel1SourceFailures(t *testing.T) {
+	ds, err := source.LoadTest(source.MNIST)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// QPSK r=0.44: 8 PDU bytes, a 3-byte budget no JPEG fits.
+	cc := ClassicalConfig{Fixed: true, Modulation: qam.QPSK, Rate: 0.44, Codec: codec.Config{Kind: codec.JPEG}, Classifiers: tinyClassifier(t)}
+	ch, _ := ParseChannel("awgn")
+	p := sim.Point{Dataset: "mnist", Model: EveModel(Model1), Channel: "awgn", SNR: 30}
+	for _, conceal := range []bool{false, true} {
+		cc.ConcealLength = conceal
+		cfg := Config{Classical: cc, classical: newClassicalShared()}
+		v, err := newClassicalEve(context.Background(), &cfg, p, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps, err := v.payloads(&cfg, "mnist", ds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		obs, err := v.observe(nil, ps, ds, 0, 0, ch, 30, rand.New(rand.NewPCG(1, 2)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ps.srcErr[0] {
+			t.Fatalf("image 0 fits %d bytes", v.l.budget)
+		}
+		silent := true
+		for _, x := range obs {
+			silent = silent && x == 0
+		}
+		if silent == conceal {
+			t.Errorf("conceal %v: Eve's observation of a source failure is silent: %v", conceal, silent)
+		}
+		res := runModel1(t, cc, "awgn", []float64{30}, 8, 1)[0]
+		if x := res.Counts.Extra; x[XSourceFails] != 8 || x[XGuessed] != 8 {
+			t.Errorf("conceal %v: %v", conceal, x)
+		}
+	}
+}
