@@ -3,6 +3,7 @@
 package codec
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -208,9 +209,15 @@ func openLibrary() (l *opjLib, err error) {
 }
 
 // params is a parameter buffer, 8-byte aligned, for the library to fill.
+// opj_set_default_*_parameters clears the whole struct first, so buffers
+// are recycled without clearing (checkLayout uses fresh ones).
 type params []uint64
 
 func newParams() params { return make(params, paramsBuf/8) }
+
+var paramsPool = sync.Pool{New: func() any { p := newParams(); return &p }}
+
+func getParams() *params { return paramsPool.Get().(*params) }
 
 func (p params) ptr() unsafe.Pointer { return unsafe.Pointer(&p[0]) }
 
@@ -221,8 +228,9 @@ func (p params) int32At(off int) int32 { return int32(binary.NativeEndian.Uint32
 func (p params) setInt32(off int, v int32) { binary.NativeEndian.PutUint32(p.bytes()[off:], uint32(v)) }
 
 // checkLayout verifies the library's defaults at our offsets (the values
-// opj_set_default_*_parameters documents and 2.5.0 writes) and that it
-// writes nothing beyond the 2.5.0 struct sizes.
+// opj_set_default_*_parameters documents and 2.5.0 writes), that it sets
+// every byte of the 2.5.0 struct sizes (so recycled buffers need no
+// clearing) and writes nothing beyond them.
 func (l *opjLib) checkLayout() error {
 	const canary = 0x5a
 	enc := newParams()
@@ -247,6 +255,9 @@ func (l *opjLib) checkLayout() error {
 	if b[cpTcpMct] != 0 {
 		return fmt.Errorf("codec: %s %s: tcp_mct default %d, want 0", libName, l.version, b[cpTcpMct])
 	}
+	if bytesHave(b[:cpSize], canary) {
+		return fmt.Errorf("codec: %s %s: opj_set_default_encoder_parameters leaves bytes unset", libName, l.version)
+	}
 	if bytesNot(b[cpSize:], canary) {
 		return fmt.Errorf("codec: %s %s: opj_cparameters_t larger than 2.5.0's %d bytes", libName, l.version, cpSize)
 	}
@@ -259,11 +270,16 @@ func (l *opjLib) checkLayout() error {
 	if dec.int32At(dpReduce) != 0 || dec.int32At(dpDecodFormat) != -1 || dec.int32At(dpCodFormat) != -1 {
 		return fmt.Errorf("codec: %s %s: opj_dparameters_t layout differs from 2.5.0", libName, l.version)
 	}
+	if bytesHave(b[:dpSize], canary) {
+		return fmt.Errorf("codec: %s %s: opj_set_default_decoder_parameters leaves bytes unset", libName, l.version)
+	}
 	if bytesNot(b[dpSize:], canary) {
 		return fmt.Errorf("codec: %s %s: opj_dparameters_t larger than 2.5.0's %d bytes", libName, l.version, dpSize)
 	}
 	return nil
 }
+
+func bytesHave(b []byte, v byte) bool { return bytes.IndexByte(b, v) >= 0 }
 
 func bytesNot(b []byte, v byte) bool {
 	for _, x := range b {
@@ -365,7 +381,9 @@ func errStep(step string) error { return fmt.Errorf("codec: OpenJPEG %s failed",
 // -F cols,rows,1,8,u -n res -b cb,cb [-r rate] into a .j2k file; rate 0 is
 // lossless (what opj_compress sets without -r).
 func (l *opjLib) compress(img []byte, rows, cols, res, cb int, rate float32) ([]byte, error) {
-	p := newParams()
+	pp := getParams()
+	defer paramsPool.Put(pp)
+	p := *pp
 	l.setDefaultEncoderParameters(p.ptr())
 	p.setInt32(cpNumResolution, int32(res))
 	p.setInt32(cpCblockW, int32(cb))
@@ -446,7 +464,9 @@ func (l *opjLib) decompress(cs []byte, n int) ([]byte, error) {
 		return nil, errStep("opj_create_decompress")
 	}
 	defer l.destroyCodec(codec)
-	p := newParams()
+	pp := getParams()
+	defer paramsPool.Put(pp)
+	p := *pp
 	l.setDefaultDecoderParameters(p.ptr())
 	if l.setupDecoder(codec, p.ptr()) == 0 {
 		return nil, errStep("opj_setup_decoder")
