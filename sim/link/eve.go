@@ -38,9 +38,10 @@ import (
 // undoes everything that needs no key: demodulation, descrambling (the
 // sequence is public, TS 38.211 §7.3.1.1) and, by default, LDPC decoding.
 // Her observation is the decoded PDU — the length byte in clear, the NEA2
-// ciphertext of payload ‖ MAC-I, the zero padding — as ±1 per bit
-// (EveConfig.Model1 "decoded"), or the descrambled channel LLRs of the
-// coded bits as soft bits tanh(LLR/2) ("llr"). The training PDUs are
+// ciphertext of payload ‖ MAC-I, the zero padding — as its first byte
+// one-hot followed by ±1 per bit (EveConfig.Model1 "decoded"), or the
+// descrambled channel LLRs of the coded bits as soft bits tanh(LLR/2)
+// ("llr"). The training PDUs are
 // ciphered under the run's keys (she never learns them) with COUNTs of
 // their own, so no keystream of the test images is reused. The ciphertext
 // is AES-CTR output; what she can learn comes from the length (the header
@@ -265,7 +266,7 @@ func (v *classicalEve) dim() int {
 	if v.mode == EveLLR {
 		return v.l.g
 	}
-	return v.l.a
+	return 256 + v.l.a
 }
 
 // payloads returns the link's payload cache of ds at the point's budget (nil
@@ -312,8 +313,16 @@ func (v *classicalEve) observe(dst []float32, ps *payloadSet, ds *source.Dataset
 	if c.out, err = c.dec.Decode(c.out, llr); err != nil {
 		return dst, err
 	}
+	// The first byte one-hot (the length field of the PDCP layout: an MLP
+	// on its 8 bits alone reaches 13.4 % on MNIST at 25 dB where a table of
+	// the classes per length reaches 16.3 %), then the PDU's bits as ±1.
+	var first byte
+	for _, b := range c.out[:8] {
+		first = first<<1 | b&1
+	}
+	out[first] = 1
 	for k, b := range c.out {
-		out[k] = 1 - 2*float32(b)
+		out[256+k] = 1 - 2*float32(b)
 	}
 	return dst, nil
 }

@@ -62,8 +62,11 @@ func TestEveModel1Observation(t *testing.T) {
 				}
 				continue
 			}
-			bits := make([]byte, len(obs))
-			for k, x := range obs {
+			if len(obs) != 256+v.l.a {
+				t.Fatalf("decoded observation of %d values, want 256 + A = %d", len(obs), 256+v.l.a)
+			}
+			bits := make([]byte, v.l.a)
+			for k, x := range obs[256:] {
 				if x != 1 && x != -1 {
 					t.Fatalf("decoded bit %d = %v, want ±1", k, x)
 				}
@@ -72,6 +75,15 @@ func TestEveModel1Observation(t *testing.T) {
 			pdu := make([]byte, len(bits)/8)
 			packBits(pdu, bits)
 			n := len(pay)
+			for k, x := range obs[:256] {
+				want := float32(0)
+				if k == n {
+					want = 1
+				}
+				if x != want {
+					t.Fatalf("image %d: one-hot length %d = %v with a %d-byte payload", i, k, x, n)
+				}
+			}
 			if int(pdu[0]) != n {
 				t.Fatalf("image %d: length byte %d, payload %d bytes", i, pdu[0], n)
 			}
@@ -102,8 +114,8 @@ func TestEveModel1Observation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		bits := make([]byte, len(obs))
-		for k, x := range obs {
+		bits := make([]byte, v.l.a)
+		for k, x := range obs[256:] {
 			bits[k] = byte((1 - x) / 2)
 		}
 		pdu := make([]byte, len(bits)/8)
