@@ -141,8 +141,9 @@ func assemble(header, data []byte) []byte {
 // damaged codestream that crashes or hangs OpenJPEG costs one decode (an
 // ErrPayload after at most toolTimeout), not the whole run. Only without
 // the tools does Decode fall back to the library in process, whose decoder
-// is fuzzed on damaged payloads (FuzzDecodeJ2KInProcess). Both paths give
-// byte-identical codestreams and images (TestInProcessMatchesTools).
+// is fuzzed on damaged payloads (FuzzDecodeJ2KInProcess) and agrees with
+// opj_decompress on them (TestInProcessDamagedMatchesTools). Both paths
+// give byte-identical codestreams and images (TestInProcessMatchesTools).
 type j2kCodec struct {
 	cfg     Config
 	modes   []int          // resolution levels of each mode
