@@ -34,7 +34,7 @@ ciphertexts, slot transport) on the full MNIST and Fashion-MNIST test sets at
 computation time per image; writes result.json, results.csv, table.md and plots into
 --out, and names every cell below the paper with its gap, and every SNR where Model 4
 and Model 3 differ by more than 0.3 points. Models 2–4 take about 5 minutes on 2 cores;
-add Model 1 with --models 1,2,3,4: about 4.5 more minutes for both datasets with
+add Model 1 with --models 1,2,3,4: about 3.5 more minutes for both datasets with
 OpenJPEG's library in process (libopenjp2-7), 30–45 minutes per dataset with only its
 command-line tools (one process per coding, about 20 per image and payload budget).`,
 		Args: cobra.NoArgs,
@@ -96,7 +96,7 @@ command-line tools (one process per coding, about 20 per image and payload budge
 	f.IntVar(&images, "images", 10000, "test images per cell (≤ 10000)")
 	f.StringVar(&weights, "weights", "per-snr", "pretrained models: per-snr or agnostic")
 	f.Uint64Var(&seed, "seed", 1, "run seed")
-	f.StringSliceVar(&models, "models", []string{"2", "3", "4"}, "models to run (1: classical, 2–3: plaintext JSCC, 4: CKKS); Model 1 is not in the default: it adds ~4.5 min with libopenjp2 in process, 30–45 min per dataset with only the OpenJPEG tools")
+	f.StringSliceVar(&models, "models", []string{"2", "3", "4"}, "models to run (1: classical, 2–3: plaintext JSCC, 4: CKKS); Model 1 is not in the default: it adds ~3.5 min with libopenjp2 in process, 30–45 min per dataset with only the OpenJPEG tools")
 	f.BoolVar(&eve, "eve", false, "add the eavesdropper's accuracy for every model run (needs the training set: --data): Models 2/3 on the plaintext symbols, Model 4 on its ciphertexts, Model 1 on its ciphered PDUs")
 	f.BoolVar(&conceal, "conceal-length", false, "Model 1: cipher the whole PDU, length byte and padding included (default: the PDCP layout, length in clear)")
 	f.StringVar(&eveM1, "eve-model1", link.EveDecoded, "the eavesdropper's observation of Model 1: decoded (LDPC-decoded PDU bits, no key needed) or llr (the channel's soft bits)")
