@@ -268,6 +268,10 @@ func FuzzDecodeJ2KInProcess(f *testing.F) {
 	f.Add([]byte{1})
 	f.Add([]byte{2, 0xff, 0x90})
 	f.Fuzz(func(t *testing.T, p []byte) {
+		if len(p) > 0 {
+			// A valid mode byte, so that every input reaches OpenJPEG.
+			p = append([]byte{1 + p[0]&1}, p[1:]...)
+		}
 		out, err := c.Decode(nil, p)
 		if err != nil && !errors.Is(err, ErrPayload) {
 			t.Fatalf("error %v does not wrap ErrPayload", err)
