@@ -222,3 +222,41 @@ func TestEveModel1SourceFailures(t *testing.T) {
 		}
 	}
 }
+
+// TestLengthTable checks Eve's table of classes per PDU first byte: where
+// the byte determines the class it classifies every observation, "nothing
+// sent" (no byte hot) included, whatever the uniform bits after it say.
+func TestLengthTable(t *testing.T) {
+	const dim = 256 + 32
+	r := rand.New(rand.NewPCG(3, 4))
+	obs := &observations{dim: dim}
+	for i := range 2000 {
+		c := byte(i % 10)
+		x := make([]float32, dim)
+		if c != 7 { // class 7 is never sent
+			x[3*int(c)+1] = 1
+		}
+		for k := 256; k < dim; k++ {
+			x[k] = float32(1 - 2*r.IntN(2))
+		}
+		obs.x, obs.y = append(obs.x, x...), append(obs.y, c)
+	}
+	net, err := lengthTable(obs, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc := accuracy(net, obs); acc != 1 {
+		t.Errorf("table accuracy %.4f, want 1", acc)
+	}
+	// With the byte uninformative the table falls back to the prior.
+	for i := range obs.Len() {
+		clear(obs.x[i*dim : i*dim+256])
+		obs.x[i*dim+5] = 1
+	}
+	if net, err = lengthTable(obs, 1); err != nil {
+		t.Fatal(err)
+	}
+	if acc := accuracy(net, obs); acc != 0.1 {
+		t.Errorf("uninformative byte: accuracy %.4f, want 0.1", acc)
+	}
+}
