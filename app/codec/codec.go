@@ -169,6 +169,19 @@ func (c *Codec) Config() Config { return c.cfg }
 // Notice is non-empty when New fell back from JPEG 2000 to JPEG; it says why.
 func (c *Codec) Notice() string { return c.notice }
 
+// Backend names the implementation coding the images: JPEG 2000 through
+// libopenjp2 in process or through OpenJPEG's command-line tools (one
+// process per coding, about 26 times slower), or the standard library's JPEG.
+func (c *Codec) Backend() string {
+	if j, ok := c.impl.(*j2kCodec); ok {
+		if j.lib != nil {
+			return "JPEG 2000 (libopenjp2 in process)"
+		}
+		return "JPEG 2000 (OpenJPEG command-line tools)"
+	}
+	return "JPEG (standard library)"
+}
+
 // ImageSize returns Rows×Cols, the bytes of one image.
 func (c *Codec) ImageSize() int { return c.cfg.Rows * c.cfg.Cols }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/hesemcom/hesemcom/app/source"
@@ -222,6 +223,9 @@ func TestFallback(t *testing.T) {
 	}
 	if c.Config().Kind != JPEG || c.Notice() == "" {
 		t.Errorf("Auto without OpenJPEG: kind %v, notice %q; want jpeg with a notice", c.Config().Kind, c.Notice())
+	}
+	if b := c.Backend(); !strings.HasPrefix(b, "JPEG (") {
+		t.Errorf("Backend() = %q, want the standard library's JPEG", b)
 	}
 	if _, err := New(Config{Kind: J2K}); err == nil {
 		t.Error("explicit J2K without OpenJPEG: no error")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/hesemcom/hesemcom/app/source"
@@ -297,6 +298,9 @@ func TestLibraryAbsent(t *testing.T) {
 	if !ok || j.lib != nil || !j.tools {
 		t.Fatalf("Auto without the library: %T, want the tools", c.impl)
 	}
+	if b := c.Backend(); !strings.Contains(b, "tools") {
+		t.Errorf("Backend() = %q, want the tools", b)
+	}
 	img := mnist(t, 1).Image(0)
 	p, err := c.Encode(nil, img)
 	if err != nil {
@@ -306,6 +310,9 @@ func TestLibraryAbsent(t *testing.T) {
 	c2, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if b := c2.Backend(); !strings.Contains(b, "in process") {
+		t.Errorf("Backend() = %q, want the library in process", b)
 	}
 	if p2, err := c2.Encode(nil, img); err != nil || !bytes.Equal(p, p2) {
 		t.Errorf("payload with the library differs from the tools' (%v)", err)

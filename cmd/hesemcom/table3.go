@@ -3,10 +3,12 @@ package main
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hesemcom/hesemcom/app/codec"
 	"github.com/hesemcom/hesemcom/sim"
 	"github.com/hesemcom/hesemcom/sim/link"
 )
@@ -33,10 +35,12 @@ ciphertexts, slot transport) on the full MNIST and Fashion-MNIST test sets at
 0, 5, …, 25 dB over AWGN, with the paper's numbers beside ours, channel uses and
 computation time per image; writes result.json, results.csv, table.md and plots into
 --out, and names every cell below the paper with its gap, and every SNR where Model 4
-and Model 3 differ by more than 0.3 points. Models 2–4 take about 5 minutes on 2 cores;
-add Model 1 with --models 1,2,3,4: about 3.5 more minutes for both datasets with
-OpenJPEG's library in process (libopenjp2-7), 30–45 minutes per dataset with only its
-command-line tools (one process per coding, about 20 per image and payload budget).`,
+and Model 3 differ by more than 0.3 points. On 2 cores Models 2–4 take about 4.5
+minutes and Model 1 about 3.5 more with OpenJPEG's library in process (libopenjp2-7,
+Debian package libopenjp2-tools brings it); with only OpenJPEG's command-line tools
+Model 1 takes 30–60 minutes per dataset (one process per coding), and without
+OpenJPEG it runs on the standard library's JPEG. The codec in use is printed and
+recorded in result.json; --models 2,3,4 leaves Model 1 out.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			sc := link.DefaultScenario()
@@ -52,9 +56,18 @@ command-line tools (one process per coding, about 20 per image and payload budge
 			ec := eveConfig(g)
 			ec.Model1 = eveM1
 			policy, _ := link.ParseWeightsPolicy(weights)
+			meta := map[string]string{"command": "table3", "weights": weights}
+			if slices.ContainsFunc(sw.Points, func(p sim.Point) bool { return p.Model == link.Model1 }) {
+				cd, err := codec.New(codec.Config{})
+				if err != nil {
+					return err
+				}
+				meta["model1_codec"] = cd.Backend()
+				fmt.Fprintf(cmd.ErrOrStderr(), "Model 1 source codec: %s\n", cd.Backend())
+			}
 			update, finish := newProgress(cmd.ErrOrStderr(), "table III")
 			res, err := sim.Run(cmd.Context(), sw, link.NewFactory(link.Config{Models: link.Pretrained(policy), Eve: ec, Classical: link.ClassicalConfig{ConcealLength: conceal}}),
-				sim.Options{Progress: update, Meta: map[string]string{"command": "table3", "weights": weights}})
+				sim.Options{Progress: update, Meta: meta})
 			finish()
 			if err != nil {
 				return err
@@ -96,7 +109,7 @@ command-line tools (one process per coding, about 20 per image and payload budge
 	f.IntVar(&images, "images", 10000, "test images per cell (≤ 10000)")
 	f.StringVar(&weights, "weights", "per-snr", "pretrained models: per-snr or agnostic")
 	f.Uint64Var(&seed, "seed", 1, "run seed")
-	f.StringSliceVar(&models, "models", []string{"2", "3", "4"}, "models to run (1: classical, 2–3: plaintext JSCC, 4: CKKS); Model 1 is not in the default: it adds ~3.5 min with libopenjp2 in process, 30–45 min per dataset with only the OpenJPEG tools")
+	f.StringSliceVar(&models, "models", []string{"1", "2", "3", "4"}, "models to run (1: classical JPEG 2000 + LDPC + NEA2, 2–3: plaintext JSCC, 4: CKKS)")
 	f.BoolVar(&eve, "eve", false, "add the eavesdropper's accuracy for every model run (needs the training set: --data): Models 2/3 on the plaintext symbols, Model 4 on its ciphertexts, Model 1 on its ciphered PDUs")
 	f.BoolVar(&conceal, "conceal-length", false, "Model 1: cipher the whole PDU, length byte and padding included (default: the PDCP layout, length in clear)")
 	f.StringVar(&eveM1, "eve-model1", link.EveDecoded, "the eavesdropper's observation of Model 1: decoded (LDPC-decoded PDU bits, no key needed) or llr (the channel's soft bits)")
