@@ -42,8 +42,8 @@
 // Every block counts frames and items in and out, the time spent working
 // (busy), blocked waiting for input and blocked waiting for output, like GNU
 // Radio's performance counters; Graph.Stats reports them, live or after Run,
-// as text (Report) or JSON. The block with the highest busy share and little
-// time waiting for input is the bottleneck.
+// as text (Report) or JSON. The bottleneck (Bottleneck) is the block with the
+// most busy time per worker: the one that bounds the chain's throughput.
 //
 // This package imports only the standard library and golang.org/x/sync; it
 // imports nothing of the project.

@@ -64,22 +64,31 @@ func (g *Graph) Stats() []BlockStats {
 	return st
 }
 
-// Bottleneck returns the name of the block with the highest busy fraction.
-func Bottleneck(stats []BlockStats) string {
-	best, name := -1.0, ""
+// Bottleneck returns the block that limits the graph's throughput: the one
+// with the most busy time per worker, and that time's share of the run (the
+// longest block wall time). Ranking by each block's busy share of its own
+// lifetime would crown a block that is busy all of its short life (a source
+// that emits one large batch and ends) but bounds nothing; busy time per
+// worker compares every block against the same run.
+func Bottleneck(stats []BlockStats) (name string, share float64) {
+	var best, wall time.Duration
 	for _, s := range stats {
-		if s.BusyFraction > best {
-			best, name = s.BusyFraction, s.Name
+		wall = max(wall, s.Wall)
+		if b := s.Busy / time.Duration(max(1, s.Workers)); b > best || name == "" {
+			best, name = b, s.Name
 		}
 	}
-	return name
+	if wall > 0 {
+		share = float64(best) / float64(wall)
+	}
+	return name, share
 }
 
 // Report writes stats as an aligned text table, marking the bottleneck.
 func Report(w io.Writer, stats []BlockStats) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "block\tkind\tframes in\tframes out\titems in\titems out\tbusy\twait in\twait out\titems/s\t")
-	bn := Bottleneck(stats)
+	bn, share := Bottleneck(stats)
 	for _, s := range stats {
 		wall := s.Wall.Seconds() * float64(max(1, s.Workers))
 		pct := func(d time.Duration) string {
@@ -102,6 +111,6 @@ func Report(w io.Writer, stats []BlockStats) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "* bottleneck: highest busy share (%s)\n", bn)
+	_, err := fmt.Fprintf(w, "* bottleneck: %s (busy time per worker %.0f%% of the run)\n", bn, 100*share)
 	return err
 }

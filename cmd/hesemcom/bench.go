@@ -140,7 +140,7 @@ starred block ranks by busy share of the block's own lifetime.`,
 					}
 					row := streamBench{Model: lk, Level: l, Channel: res.Channel, Images: n, ImagesPerSec: res.ImagesPerSec,
 						Accuracy: res.Accuracy, Stages: res.Stages}
-					row.Bottleneck, row.BusyShare = link.StreamBottleneck(res.Stages)
+					row.Bottleneck, row.BusyShare = pipeline.Bottleneck(res.Stages)
 					rows = append(rows, row)
 				}
 			}

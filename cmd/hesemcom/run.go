@@ -119,8 +119,6 @@ OFDM demodulate and equalise), so the per-block counters show the modem's cost t
 			if err := pipeline.Report(w, res.Stages); err != nil {
 				return err
 			}
-			block, share := link.StreamBottleneck(res.Stages)
-			fmt.Fprintf(w, "limiting block: %s (busy time per worker %.0f%% of the run)\n", block, 100*share)
 			if len(files) > 0 {
 				fmt.Fprintf(w, "\nreport: %s\n", strings.Join(files, ", "))
 			}

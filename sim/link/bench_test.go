@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/hesemcom/hesemcom/app/source"
+	"github.com/hesemcom/hesemcom/pipeline"
 	"github.com/hesemcom/hesemcom/sim"
 )
 
@@ -12,7 +13,7 @@ import (
 // pipeline graph on the embedded models (AWGN 10 dB) at the symbol level and
 // at the iq level (OFDM modem and sample-level channel as blocks of their
 // own), and reports the bottleneck block's busy time per worker as a share of
-// the run (StreamBottleneck); -v logs its name.
+// the run (pipeline.Bottleneck); -v logs its name.
 func BenchmarkStream(b *testing.B) {
 	for _, tc := range []struct {
 		link   string
@@ -29,7 +30,7 @@ func BenchmarkStream(b *testing.B) {
 					}
 					ips += res.ImagesPerSec
 					var share float64
-					bottleneck, share = StreamBottleneck(res.Stages)
+					bottleneck, share = pipeline.Bottleneck(res.Stages)
 					busy += share
 				}
 				b.ReportMetric(ips/float64(b.N), "images/s")

@@ -543,23 +543,3 @@ func (a *iqAir) blocks(g *pipeline.Graph, in <-chan *pipeline.Frame[batch]) <-ch
 		return nil
 	})
 }
-
-// StreamBottleneck returns the block that limits a streaming run: the one
-// with the most busy time per worker, and that time's share of the run
-// (the slowest block's wall time). pipeline.Bottleneck ranks by busy share
-// of each block's own lifetime, which crowns a source that emits a single
-// large batch and ends; per-worker busy time ranks what bounds throughput
-// in a chain.
-func StreamBottleneck(stages []pipeline.BlockStats) (name string, share float64) {
-	var best, wall time.Duration
-	for _, s := range stages {
-		wall = max(wall, s.Wall)
-		if b := s.Busy / time.Duration(max(1, s.Workers)); b > best {
-			best, name = b, s.Name
-		}
-	}
-	if wall > 0 {
-		share = float64(best) / float64(wall)
-	}
-	return name, share
-}
