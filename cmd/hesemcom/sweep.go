@@ -132,14 +132,16 @@ flags given explicitly override it.`,
 				merge("weights", func() { sc.Weights = file.Weights })
 				merge("rotate-keys", func() { sc.RotateKeys = file.RotateKeys })
 				merge("eve", func() { sc.Eve = file.Eve })
-				// The transport fields: a flag given explicitly replaces its field.
-				flagged := sc.TransportOptions
-				sc.TransportOptions = file.TransportOptions
-				for _, name := range transportFlags {
-					if fl.Changed(name) {
-						setTransportOption(&sc.TransportOptions, flagged, name)
-					}
-				}
+				o, fo := &sc.TransportOptions, file.TransportOptions
+				merge("bits", func() { o.Bits = fo.Bits })
+				merge("degree2", func() { o.Degree2 = fo.Degree2 })
+				merge("qm", func() { o.Qm = fo.Qm })
+				merge("rate", func() { o.Rate = fo.Rate })
+				merge("frame-bytes", func() { o.FrameBytes = fo.FrameBytes })
+				merge("loss", func() { o.Loss = fo.Loss })
+				merge("analog-bits", func() { o.AnalogBits = fo.AnalogBits })
+				merge("analog-power", func() { o.AnalogPowerDB = fo.AnalogPowerDB })
+				merge("perfect-csi", func() { o.PerfectCSI = fo.PerfectCSI })
 			}
 			if snrs != "" {
 				v, err := parseFloatList(snrs)
@@ -222,30 +224,6 @@ flags given explicitly override it.`,
 	f.StringVar(&out, "out", "", "directory for result.json, results.csv, table.md and plots")
 	f.BoolVar(&asJSON, "json", false, "print the result as one JSON object")
 	return c
-}
-
-// setTransportOption copies the field of flag name from src to dst.
-func setTransportOption(dst *link.TransportOptions, src link.TransportOptions, name string) {
-	switch name {
-	case "bits":
-		dst.Bits = src.Bits
-	case "degree2":
-		dst.Degree2 = src.Degree2
-	case "qm":
-		dst.Qm = src.Qm
-	case "rate":
-		dst.Rate = src.Rate
-	case "frame-bytes":
-		dst.FrameBytes = src.FrameBytes
-	case "loss":
-		dst.Loss = src.Loss
-	case "analog-bits":
-		dst.AnalogBits = src.AnalogBits
-	case "analog-power":
-		dst.AnalogPowerDB = src.AnalogPowerDB
-	case "perfect-csi":
-		dst.PerfectCSI = src.PerfectCSI
-	}
 }
 
 // eveConfig gives the eavesdropper the training sets of the data directory.

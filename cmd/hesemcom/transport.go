@@ -290,11 +290,8 @@ live run's.`,
 	return c
 }
 
-// transportFlags are the flags of link.TransportOptions: the same names in
-// `transport table` and `sweep` (and, in snake case, in scenario files).
-var transportFlags = []string{"bits", "degree2", "qm", "rate", "frame-bytes", "loss", "analog-bits", "analog-power", "perfect-csi"}
-
-// addTransportFlags registers transportFlags for o.
+// addTransportFlags registers the flags of link.TransportOptions, the same
+// names in sweep and transport table.
 func addTransportFlags(f *pflag.FlagSet, o *link.TransportOptions) {
 	f.IntVar(&o.Bits, "bits", o.Bits, fmt.Sprintf("digital, hybrid: bits per ciphertext coefficient after modulus switching (0: ⌈log2(Q/Δ)⌉ + %d)", link.DefaultDigitalMargin))
 	f.BoolVar(&o.Degree2, "degree2", o.Degree2, "digital: send the degree-2 features (no relinearisation)")
