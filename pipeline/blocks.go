@@ -203,6 +203,12 @@ func ParallelMap[In, Out any](g *Graph, name string, in <-chan *Frame[In], k int
 			go func() {
 				defer func() { done <- struct{}{} }()
 				for j := range jobs {
+					if err := ctx.Err(); err != nil {
+						// Cancelled while the job was handed over: do not start it.
+						j.f.Release()
+						j.res <- result{err: err}
+						continue
+					}
 					t0 := time.Now()
 					seq := j.f.Seq
 					var r result

@@ -108,7 +108,12 @@ func (g *Graph) Run(ctx context.Context) error {
 
 // recv receives the next frame from in, counting the wait. ok is false when
 // in is closed; err is the context's error when it is cancelled first.
+// Cancellation wins over a waiting frame: select picks among ready cases at
+// random, so without the check a cancelled block could start one more frame.
 func recv[T any](ctx context.Context, c *counters, in <-chan *Frame[T]) (f *Frame[T], ok bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
 	t0 := time.Now()
 	select {
 	case f, ok = <-in:
@@ -126,6 +131,10 @@ func recv[T any](ctx context.Context, c *counters, in <-chan *Frame[T]) (f *Fram
 // send hands f to out, counting the wait. On cancellation f is released and
 // the context's error returned.
 func send[T any](ctx context.Context, c *counters, out chan<- *Frame[T], f *Frame[T]) error {
+	if err := ctx.Err(); err != nil {
+		f.Release()
+		return err
+	}
 	n := len(f.Items)
 	t0 := time.Now()
 	select {
