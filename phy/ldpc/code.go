@@ -51,6 +51,9 @@ type Code struct {
 	e     int
 	qm    int
 	k0    [4]int
+	// rvCols[rv] is how many leading codeword columns rate matching with
+	// redundancy version rv reads (neededCols).
+	rvCols [4]int
 
 	rows []row // lifted base graph rows with shifts mod Z
 	// core is the order in which the encoder solves the four core parity
@@ -138,6 +141,9 @@ func New(cfg Config) (*Code, error) {
 	}
 	for rv := range c.k0 {
 		c.k0[rv] = num[rv] * c.ncb / (den * c.z) * c.z
+	}
+	for rv := range c.rvCols {
+		c.rvCols[rv] = c.neededCols(rv)
 	}
 	ents := bgEntries[c.bg]
 	c.rows = make([]row, c.d.rows)

@@ -155,7 +155,7 @@ func (c *Code) NewDecoder(cfg DecoderConfig) (*Decoder, error) {
 	if !(cfg.Offset >= 0) || math.IsInf(float64(cfg.Offset), 0) {
 		return nil, fmt.Errorf("ldpc: Offset = %v, want finite ≥ 0", cfg.Offset)
 	}
-	d := &Decoder{c: c, cfg: cfg, rowOff: make([]int, len(c.rows)+1), cols: c.neededCols(c.cfg.RV)}
+	d := &Decoder{c: c, cfg: cfg, rowOff: make([]int, len(c.rows)+1), cols: c.rvCols[c.cfg.RV]}
 	for i, r := range c.rows {
 		d.rowOff[i+1] = d.rowOff[i] + len(r.cols)
 		d.maxDeg = max(d.maxDeg, len(r.cols))

@@ -99,16 +99,15 @@ func unrot(dst, src []byte, s int) {
 // Encoder is the systematic LDPC encoder of TS 38.212 §5.3.2 followed by rate
 // matching (§5.4.2). It holds scratch space: one Encoder per goroutine (Clone).
 type Encoder struct {
-	c    *Code
-	cw   []byte // full codeword scratch
-	lam  []byte // 4·Z partial syndromes of rows 0..3
-	tmp  []byte // Z bytes
-	cols int    // codeword columns Encode must compute for cfg.RV and E
+	c   *Code
+	cw  []byte // full codeword scratch
+	lam []byte // 4·Z partial syndromes of rows 0..3
+	tmp []byte // Z bytes
 }
 
 // Encoder returns a new Encoder for c.
 func (c *Code) Encoder() *Encoder {
-	return &Encoder{c: c, cw: make([]byte, c.nh), lam: make([]byte, 4*c.z), tmp: make([]byte, c.z), cols: c.neededCols(c.cfg.RV)}
+	return &Encoder{c: c, cw: make([]byte, c.nh), lam: make([]byte, 4*c.z), tmp: make([]byte, c.z)}
 }
 
 // Clone returns an Encoder sharing c's tables with its own scratch space.
@@ -127,7 +126,17 @@ func (e *Encoder) OutLen(n int) int { return n / e.c.kInfo * e.c.e }
 // when cap(dst) < OutLen(len(src)). It returns an error if len(src) is not a
 // multiple of K or a byte is not 0 or 1.
 func (e *Encoder) Encode(dst, src []byte) ([]byte, error) {
+	return e.EncodeRV(dst, src, e.c.cfg.RV)
+}
+
+// EncodeRV is Encode with redundancy version rv (0..3) instead of the
+// Config's: the transmissions of a hybrid-ARQ process (TS 38.214 §5.1.2.1
+// sends rv 0, 2, 3, 1 in turn).
+func (e *Encoder) EncodeRV(dst, src []byte, rv int) ([]byte, error) {
 	c := e.c
+	if rv < 0 || rv > 3 {
+		return dst[:0], fmt.Errorf("ldpc: redundancy version %d, want 0..3", rv)
+	}
 	if len(src)%c.kInfo != 0 {
 		return dst[:0], fmt.Errorf("ldpc: encoder input of %d bits is not a multiple of K = %d", len(src), c.kInfo)
 	}
@@ -142,8 +151,8 @@ func (e *Encoder) Encode(dst, src []byte) ([]byte, error) {
 	}
 	dst = dst[:out]
 	for b := 0; b < len(src)/c.kInfo; b++ {
-		e.encode(src[b*c.kInfo:(b+1)*c.kInfo], e.cols)
-		c.RateMatch(dst[b*c.e:(b+1)*c.e], e.cw, c.cfg.RV)
+		e.encode(src[b*c.kInfo:(b+1)*c.kInfo], c.rvCols[rv])
+		c.RateMatch(dst[b*c.e:(b+1)*c.e], e.cw, rv)
 	}
 	return dst, nil
 }

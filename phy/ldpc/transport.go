@@ -146,8 +146,18 @@ func (e *TBEncoder) OutLen(n int) int { return n / e.t.cfg.A * e.t.cfg.G }
 // segmentation with CRC24B (§5.2.2), LDPC encoding, rate matching and
 // concatenation (§5.5). It allocates only when cap(dst) is short.
 func (e *TBEncoder) Encode(dst, src []byte) ([]byte, error) {
+	return e.EncodeRV(dst, src, e.t.cfg.RV)
+}
+
+// EncodeRV is Encode with redundancy version rv (0..3) instead of the
+// Config's: a retransmission of a hybrid-ARQ process, to be combined at the
+// receiver in a TBSoftBuffer.
+func (e *TBEncoder) EncodeRV(dst, src []byte, rv int) ([]byte, error) {
 	t := e.t
 	a := t.cfg.A
+	if rv < 0 || rv > 3 {
+		return dst[:0], fmt.Errorf("ldpc: redundancy version %d, want 0..3", rv)
+	}
 	if len(src)%a != 0 {
 		return dst[:0], fmt.Errorf("ldpc: transport-block input of %d bits is not a multiple of A = %d", len(src), a)
 	}
@@ -169,7 +179,7 @@ func (e *TBEncoder) Encode(dst, src []byte) ([]byte, error) {
 		g := dst[n*t.cfg.G : (n+1)*t.cfg.G]
 		for r, c := range t.codes {
 			blk := e.cbs[r*t.seg.KPrime : (r+1)*t.seg.KPrime]
-			if _, err := e.encs[c].Encode(g[t.eOff[r]:t.eOff[r]:t.eOff[r+1]], blk); err != nil {
+			if _, err := e.encs[c].EncodeRV(g[t.eOff[r]:t.eOff[r]:t.eOff[r+1]], blk, rv); err != nil {
 				return dst[:0], err
 			}
 		}
@@ -234,19 +244,117 @@ func (d *TBDecoder) Decode(dst []byte, src []float32) ([]byte, error) {
 			if _, err := dec.Decode(blk[:0], llr[t.eOff[r]:t.eOff[r+1]]); err != nil {
 				return dst[:0], err
 			}
-			after := dec.Stats()
-			d.stats.Blocks++
-			d.stats.Unconverged += after.Unconverged - before.Unconverged
-			d.stats.Iterations += after.Iterations - before.Iterations
+			d.countBlock(before, dec.Stats())
 		}
-		_, bad := t.seg.Join(d.b, d.cbs)
-		d.stats.CBCRCFails += bad
-		copy(dst[n*a:(n+1)*a], d.b[:a])
-		d.lastOK = crcBits(t.crc, d.b[:a]) == getCRC(d.b[a:], t.crcLen)
-		d.stats.TBs++
-		if !d.lastOK {
-			d.stats.TBCRCFails++
+		d.join(dst[n*a : (n+1)*a])
+	}
+	return dst, nil
+}
+
+// countBlock adds one code block's decoding, the difference of its
+// decoder's statistics, to d's.
+func (d *TBDecoder) countBlock(before, after Stats) {
+	d.stats.Blocks++
+	d.stats.Unconverged += after.Unconverged - before.Unconverged
+	d.stats.Iterations += after.Iterations - before.Iterations
+}
+
+// join desegments the decoded code blocks into the A payload bits of dst
+// and checks the transport-block CRC.
+func (d *TBDecoder) join(dst []byte) {
+	t := d.t
+	_, bad := t.seg.Join(d.b, d.cbs)
+	d.stats.CBCRCFails += bad
+	copy(dst, d.b[:t.cfg.A])
+	d.lastOK = crcBits(t.crc, d.b[:t.cfg.A]) == getCRC(d.b[t.cfg.A:], t.crcLen)
+	d.stats.TBs++
+	if !d.lastOK {
+		d.stats.TBCRCFails++
+	}
+}
+
+// A TBSoftBuffer is the hybrid-ARQ soft buffer of one transport block
+// (TS 38.321 §5.3.2): the LLRs of every transmission received so far,
+// added up per code block in codeword order, so that a repeated redundancy
+// version is chase-combined and new ones add incremental redundancy. It
+// holds the full circular buffer (no limited-buffer rate matching).
+type TBSoftBuffer struct {
+	t    *TB
+	acc  []float32 // C code blocks of CodewordLen() each
+	off  []int     // start of code block r in acc
+	cols []int     // codeword columns the transmissions reached, per block
+	n    int       // transmissions combined
+}
+
+// NewSoftBuffer returns an empty soft buffer for t's transport blocks.
+func (t *TB) NewSoftBuffer() *TBSoftBuffer {
+	b := &TBSoftBuffer{t: t, off: make([]int, len(t.codes)+1), cols: make([]int, len(t.codes))}
+	for r, c := range t.codes {
+		b.off[r+1] = b.off[r] + c.nh
+	}
+	b.acc = make([]float32, b.off[len(t.codes)])
+	return b
+}
+
+// Reset empties the buffer for a new transport block (a new data
+// indicator).
+func (b *TBSoftBuffer) Reset() {
+	clear(b.acc)
+	clear(b.cols)
+	b.n = 0
+}
+
+// Transmissions reports how many transmissions the buffer combines.
+func (b *TBSoftBuffer) Transmissions() int { return b.n }
+
+// Add combines one transmission of the transport block, G channel LLRs
+// sent with redundancy version rv (TBEncoder.EncodeRV). It returns an error
+// for a wrong length, an rv outside 0..3 or a NaN LLR, and then leaves the
+// buffer unchanged.
+func (b *TBSoftBuffer) Add(llr []float32, rv int) error {
+	t := b.t
+	if len(llr) != t.cfg.G {
+		return fmt.Errorf("ldpc: soft-buffer input of %d LLRs, want G = %d", len(llr), t.cfg.G)
+	}
+	if rv < 0 || rv > 3 {
+		return fmt.Errorf("ldpc: redundancy version %d, want 0..3", rv)
+	}
+	for i, v := range llr {
+		if v != v {
+			return fmt.Errorf("ldpc: soft-buffer input LLR %d is NaN", i)
 		}
 	}
+	for r, c := range t.codes {
+		c.RateRecover(b.acc[b.off[r]:b.off[r+1]], llr[t.eOff[r]:t.eOff[r+1]], rv)
+		b.cols[r] = max(b.cols[r], c.rvCols[rv])
+	}
+	b.n++
+	return nil
+}
+
+// DecodeSoft decodes the transport block combined in b, writing its A
+// payload bits to dst[:0]; LastCRCOK and Stats report the outcome as for
+// Decode. For a buffer holding one transmission with the Config's
+// redundancy version it decodes exactly as Decode. It returns an error for
+// a buffer of another TB or one with no transmission.
+func (d *TBDecoder) DecodeSoft(dst []byte, b *TBSoftBuffer) ([]byte, error) {
+	t := d.t
+	if b.t != t {
+		return dst[:0], fmt.Errorf("ldpc: soft buffer of another transport-block coder")
+	}
+	if b.n == 0 {
+		return dst[:0], fmt.Errorf("ldpc: soft buffer holds no transmission")
+	}
+	if cap(dst) < t.cfg.A {
+		dst = make([]byte, t.cfg.A)
+	}
+	dst = dst[:t.cfg.A]
+	for r, c := range t.codes {
+		dec := d.decs[c]
+		before := dec.Stats()
+		dec.decode(d.cbs[r*t.seg.KPrime:(r+1)*t.seg.KPrime], b.acc[b.off[r]:b.off[r+1]], b.cols[r])
+		d.countBlock(before, dec.Stats())
+	}
+	d.join(dst)
 	return dst, nil
 }
