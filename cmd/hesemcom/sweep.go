@@ -100,7 +100,7 @@ Kubernetes Indexed Job) runs one slice and writes a partial result; 'hesemcom me
 combines partial results exactly. A YAML or JSON scenario file (--config) gives the
 same fields as the flags (datasets, models, snrs_db, channels, transport, level,
 images, realisations, seed, weights, rotate_keys, eve, and the transports' bits,
-degree2, qm, rate, frame_bytes, loss, analog_bits, analog_power_db, perfect_csi);
+degree2, qm, rate, frame_bytes, loss, harq, analog_bits, analog_power_db, perfect_csi);
 flags given explicitly override it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -139,6 +139,7 @@ flags given explicitly override it.`,
 				merge("rate", func() { o.Rate = fo.Rate })
 				merge("frame-bytes", func() { o.FrameBytes = fo.FrameBytes })
 				merge("loss", func() { o.Loss = fo.Loss })
+				merge("harq", func() { o.HARQ = fo.HARQ })
 				merge("analog-bits", func() { o.AnalogBits = fo.AnalogBits })
 				merge("analog-power", func() { o.AnalogPowerDB = fo.AnalogPowerDB })
 				merge("perfect-csi", func() { o.PerfectCSI = fo.PerfectCSI })

@@ -154,7 +154,7 @@ func TestSweepTransportOptions(t *testing.T) {
 	cfg := filepath.Join(dir, "s.yaml")
 	os.WriteFile(cfg, []byte("datasets: [mnist]\nmodels: [\"4\"]\ntransport: hybrid\nsnrs_db: [30]\nimages: 32\nrealisations: 1\nqm: 8\nrate: 0.8\nanalog_bits: 12\nanalog_power_db: 3\n"), 0o644)
 	for _, bad := range [][]string{
-		{"--qm", "3"}, {"--rate", "1.5"}, {"--loss", "some"}, {"--analog-bits", "17"}, {"--analog-power", "40"}, {"--frame-bytes", "4"},
+		{"--qm", "3"}, {"--rate", "1.5"}, {"--loss", "some"}, {"--analog-bits", "17"}, {"--analog-power", "40"}, {"--frame-bytes", "4"}, {"--harq", "17"}, {"--harq", "-1"},
 	} {
 		if code, _, stderr := runCLI(t, append([]string{"sweep", "--config", cfg}, bad...)...); code != 2 {
 			t.Errorf("%v: exit %d, want 2 (%s)", bad, code, stderr)

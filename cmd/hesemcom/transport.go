@@ -225,20 +225,21 @@ lattice attack exploits).`,
 				return writeJSON(cmd.OutOrStdout(), res)
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "point\taccuracy\t95% CI\tuses/image\tIQ samples/image\tframes lost\tbits/coeff")
+			fmt.Fprintln(w, "point\taccuracy\t95% CI\tuses/image\tIQ samples/image\tframes lost\tretransmissions\tbits/coeff")
 			for _, p := range res.Points {
 				x := p.Counts.Extra
 				n := max(p.Counts.Items, 1)
-				lost, bpc := "", ""
+				lost, retx, bpc := "", "", ""
 				if x[link.XFrames] > 0 {
 					lost = fmt.Sprintf("%d/%d", x[link.XFramesLost], x[link.XFrames])
+					retx = strconv.FormatInt(x[link.XRetransmit], 10)
 					bpc = strconv.FormatInt(x[link.XPayloadBits]/max(x[link.XCoefficients], 1), 10)
 				}
 				iqs := ""
 				if x[link.XIQSamples] > 0 {
 					iqs = fmt.Sprintf("%.0f", float64(x[link.XIQSamples])/float64(n))
 				}
-				fmt.Fprintf(w, "%s\t%.4f\t[%.4f, %.4f]\t%.0f\t%s\t%s\t%s\n", p.Point, p.Accuracy, p.CI95[0], p.CI95[1], float64(x[link.XChannelUses])/float64(n), iqs, lost, bpc)
+				fmt.Fprintf(w, "%s\t%.4f\t[%.4f, %.4f]\t%.0f\t%s\t%s\t%s\t%s\n", p.Point, p.Accuracy, p.CI95[0], p.CI95[1], float64(x[link.XChannelUses])/float64(n), iqs, lost, retx, bpc)
 			}
 			return w.Flush()
 		},
@@ -281,8 +282,8 @@ live run's.`,
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), res)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%d images: accuracy %.4f, %d/%d frames lost, %d/%d decisions as in the live run\n",
-				res.Images, res.Accuracy, res.FramesLost, res.Frames, res.Agree, res.Images)
+			fmt.Fprintf(cmd.OutOrStdout(), "%d images: accuracy %.4f, %d/%d frames lost, %d retransmissions, %d/%d decisions as in the live run\n",
+				res.Images, res.Accuracy, res.FramesLost, res.Frames, res.Retransmissions, res.Agree, res.Images)
 			return nil
 		},
 	}
@@ -298,6 +299,7 @@ func addTransportFlags(f *pflag.FlagSet, o *link.TransportOptions) {
 	f.IntVar(&o.Qm, "qm", o.Qm, "digital, hybrid: modulation order of the frames, 2, 4, 6, 8 (0: 4, 16-QAM)")
 	f.Float64Var(&o.Rate, "rate", o.Rate, "digital, hybrid: LDPC code rate (0: 1/2)")
 	f.IntVar(&o.FrameBytes, "frame-bytes", o.FrameBytes, "digital, hybrid: payload bytes per frame (0: 1024)")
+	f.IntVar(&o.HARQ, "harq", o.HARQ, fmt.Sprintf("digital, hybrid: most transmissions of a frame, hybrid ARQ with incremental redundancy over ideal feedback, ≤ %d (0: 1, no retransmission)", link.MaxHARQ))
 	f.StringVar(&o.Loss, "loss", "batch", "digital, hybrid: a lost frame loses its batch (batch) or zeroes the features it carried (erase)")
 	f.IntVar(&o.AnalogBits, "analog-bits", o.AnalogBits, fmt.Sprintf("hybrid: low bits of each c0 coefficient sent as analog amplitudes, 1-16 (0: %d)", link.DefaultAnalogBits))
 	f.Float64Var(&o.AnalogPowerDB, "analog-power", o.AnalogPowerDB, "hybrid: energy per channel use of the analog part relative to the digital part, dB, at equal total energy (0: equal)")

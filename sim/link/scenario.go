@@ -27,7 +27,7 @@ type Scenario struct {
 	// points; Model 4: on the ciphertexts, Model 1: on the ciphered PDUs).
 	Eve bool `json:"eve"`
 	// TransportOptions: the digital/hybrid transports' fields (bits, qm,
-	// rate, frame_bytes, loss, degree2, analog_bits, analog_power_db,
+	// rate, frame_bytes, loss, harq, degree2, analog_bits, analog_power_db,
 	// perfect_csi), flattened into the scenario.
 	TransportOptions
 }

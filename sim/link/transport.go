@@ -126,20 +126,37 @@ type DigitalConfig struct {
 	Iterations int `json:"iterations"`
 	// Loss is what a lost frame costs.
 	Loss LossPolicy `json:"loss"`
-	// Capture, if non-nil, receives every frame as sent (seq order) with its
-	// first sample index: the pcap hook (frame.PcapWriter.WriteFrame).
+	// HARQ is the most transmissions of one frame, in [0, 16]; 0 and 1 mean
+	// one (no retransmission). A frame that fails its CRC is sent again
+	// with the next redundancy version (0, 2, 3, 1, 0, …) and combined with
+	// the earlier transmissions before decoding (hybrid ARQ with incremental
+	// redundancy, TS 38.321 §5.3.2), until it decodes or the transmissions
+	// run out. The feedback is ideal (no delay, no errors) and each
+	// transmission meets a new channel realisation, as successive frames do.
+	HARQ int `json:"harq,omitempty"`
+	// Capture, if non-nil, receives every frame as sent (seq order,
+	// retransmissions included) with its first sample index: the pcap hook
+	// (frame.PcapWriter.WriteFrame).
 	Capture func(sample int64, data []byte) error `json:"-"`
-	// RecordIQ, if non-nil, receives at the iq level each frame's samples
-	// after the channel (the SigMF recording hook); rx is only valid during
-	// the call. While it is set, frames after a loss still go through the
-	// channel under LossBatch, so the recording holds every frame.
-	RecordIQ func(seq int, rx []complex64) error `json:"-"`
+	// RecordIQ, if non-nil, receives at the iq level the samples of each
+	// transmission of a frame (attempt 0 first) after the channel (the SigMF
+	// recording hook); rx is only valid during the call. While it is set,
+	// frames after a loss still go through the channel under LossBatch, so
+	// the recording holds every frame.
+	RecordIQ func(seq, attempt int, rx []complex64) error `json:"-"`
 	// RecordBatch, if non-nil, receives at the iq level each batch's
 	// account (its samples, frames and the receiver's decisions) and the
 	// secret key it was encrypted under, after its frames went to RecordIQ
 	// (Recorder).
 	RecordBatch func(b RecordedBatch, key *he.SharedKey) error `json:"-"`
 }
+
+// MaxHARQ is the most transmissions of one frame DigitalConfig.HARQ allows.
+const MaxHARQ = 16
+
+// harqRV is the order of redundancy versions of a frame's transmissions
+// (TS 38.214 Table 5.1.2.1-2 with rv_id 0 first).
+var harqRV = [4]int{0, 2, 3, 1}
 
 func (c DigitalConfig) withDefaults() (DigitalConfig, error) {
 	if c.Qm == 0 {
@@ -165,7 +182,10 @@ func (c DigitalConfig) withDefaults() (DigitalConfig, error) {
 		return c, fmt.Errorf("link: digital frame payload %d bytes out of range [16, 8192]", c.FrameBytes)
 	case c.Iterations < 1 || c.Iterations > 100:
 		return c, fmt.Errorf("link: digital decoder iterations %d out of range [1, 100]", c.Iterations)
+	case c.HARQ < 0 || c.HARQ > MaxHARQ:
+		return c, fmt.Errorf("link: HARQ transmissions %d out of range [0, %d]", c.HARQ, MaxHARQ)
 	}
+	c.HARQ = max(c.HARQ, 1)
 	return c, nil
 }
 
@@ -181,6 +201,7 @@ type TransportOptions struct {
 	Rate       float64 `json:"rate,omitempty"`        // DigitalConfig.Rate
 	FrameBytes int     `json:"frame_bytes,omitempty"` // DigitalConfig.FrameBytes
 	Loss       string  `json:"loss,omitempty"`        // batch or erase
+	HARQ       int     `json:"harq,omitempty"`        // DigitalConfig.HARQ
 	AnalogBits int     `json:"analog_bits,omitempty"` // HybridConfig.AnalogBits
 	// AnalogPowerDB is HybridConfig.AnalogPowerDB.
 	AnalogPowerDB float64 `json:"analog_power_db,omitempty"`
@@ -189,7 +210,7 @@ type TransportOptions struct {
 
 // Configs checks o and returns the configurations it describes.
 func (o TransportOptions) Configs() (DigitalConfig, HybridConfig, IQConfig, error) {
-	d := DigitalConfig{Bits: o.Bits, Degree2: o.Degree2, Qm: o.Qm, Rate: o.Rate, FrameBytes: o.FrameBytes}
+	d := DigitalConfig{Bits: o.Bits, Degree2: o.Degree2, Qm: o.Qm, Rate: o.Rate, FrameBytes: o.FrameBytes, HARQ: o.HARQ}
 	h := HybridConfig{AnalogBits: o.AnalogBits, AnalogPowerDB: o.AnalogPowerDB}
 	q := IQConfig{PerfectCSI: o.PerfectCSI}
 	var err error
@@ -207,14 +228,15 @@ func (o TransportOptions) Configs() (DigitalConfig, HybridConfig, IQConfig, erro
 
 // Digital-transport counters in sim.Counts.Extra (summed over units).
 const (
-	XFrames       = "frames"        // frames sent
-	XFramesLost   = "frames_lost"   // frames that failed the TB or frame CRC
-	XFramesTried  = "frames_tried"  // frames decoded (LossBatch stops at the first loss)
-	XBatchesLost  = "batches_lost"  // batches with at least one lost frame
-	XPayloadBits  = "payload_bits"  // compressed coefficient bits sent
-	XWireBits     = "wire_bits"     // uncompressed ciphertext bits (he wire format body)
-	XCoefficients = "coefficients"  // ciphertext coefficients sent
-	XFeatsErased  = "features_lost" // feature ciphertexts erased (LossErase)
+	XFrames       = "frames"          // frames sent
+	XFramesLost   = "frames_lost"     // frames that failed the TB or frame CRC
+	XFramesTried  = "frames_tried"    // frames decoded (LossBatch stops at the first loss)
+	XRetransmit   = "retransmissions" // HARQ retransmissions of frames
+	XBatchesLost  = "batches_lost"    // batches with at least one lost frame
+	XPayloadBits  = "payload_bits"    // compressed coefficient bits sent
+	XWireBits     = "wire_bits"       // uncompressed ciphertext bits (he wire format body)
+	XCoefficients = "coefficients"    // ciphertext coefficients sent
+	XFeatsErased  = "features_lost"   // feature ciphertexts erased (LossErase)
 )
 
 // digitalChain is a worker's digital transmitter and receiver.
@@ -224,6 +246,7 @@ type digitalChain struct {
 	con   *qam.Constellation
 	enc   *ldpc.TBEncoder
 	dec   *ldpc.TBDecoder
+	soft  *ldpc.TBSoftBuffer // the receiver's HARQ buffer of the current frame
 	comp  *he.Compressed
 	rxc   *he.Compressed
 	lift  *he.Tensor
@@ -258,7 +281,7 @@ func newDigitalChain(cfg DigitalConfig) (*digitalChain, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &digitalChain{cfg: cfg, syms: g / cfg.Qm, con: con, enc: tb.Encoder(), dec: tb.Decoder(ldpc.NormalizedMinSum, cfg.Iterations)}, nil
+	return &digitalChain{cfg: cfg, syms: g / cfg.Qm, con: con, enc: tb.Encoder(), dec: tb.Decoder(ldpc.NormalizedMinSum, cfg.Iterations), soft: tb.NewSoftBuffer()}, nil
 }
 
 // coeffBits returns the bits per coefficient for p.
@@ -269,12 +292,14 @@ func (d *digitalChain) coeffBits(p he.Params) int {
 	return DigitalBits(p, d.cfg.Degree2)
 }
 
-// frameSeed returns the PCG seed of frame seq of the batch starting at item
-// from: the batch's item seed (sim.Unit.ItemSeed) with the sequence number
-// mixed in, so the draws depend on the data, never on the schedule.
-func frameSeed(u sim.Unit, from, seq int) (uint64, uint64) {
+// frameSeed returns the PCG seed of transmission attempt of frame seq of the
+// batch starting at item from: the batch's item seed (sim.Unit.ItemSeed)
+// with the sequence number and attempt mixed in, so the draws depend on the
+// data, never on the schedule (and a first transmission draws as it did
+// before HARQ existed).
+func frameSeed(u sim.Unit, from, seq, attempt int) (uint64, uint64) {
 	s1, s2 := u.ItemSeed(from)
-	return splitmix64(s1 ^ uint64(seq)*0x9e3779b97f4a7c15), s2
+	return splitmix64(s1 ^ uint64(seq)*0x9e3779b97f4a7c15 ^ uint64(attempt)*0xd1b54a32d192ed03), s2
 }
 
 func splitmix64(x uint64) uint64 {
@@ -287,6 +312,7 @@ func splitmix64(x uint64) uint64 {
 // digitalOutcome is what one batch's transmission did.
 type digitalOutcome struct {
 	frames, lost, tried int
+	retx                int   // HARQ retransmissions
 	symbols             int64 // QAM symbols (channel uses at the symbol level)
 	samples             int64 // IQ samples (iq level)
 	featsLost           int
@@ -325,69 +351,112 @@ func (d *digitalChain) sendPayload(keyID uint32, u sim.Unit, from int, ch Channe
 	if iq != nil {
 		perFrame = int64(iq.Samples(d.syms))
 	}
+	var sample int64 // first channel use of the next transmission
 	for seq := range o.frames {
 		// Every frame is sent (channel uses count them all) even when the
-		// batch is already lost; only the decoding is skipped then.
+		// batch is already lost; only the decoding is skipped then. With
+		// HARQ the receiver keeps decoding, so that the retransmissions it
+		// asks for, and their channel uses, are the real ones.
 		hdr := frame.Frame{Type: frame.TypeCiphertext, KeyID: uint16(keyID), Seq: uint32(seq)}
 		if d.fr, err = frame.Append(d.fr[:0], &hdr, d.tx[seq*P:(seq+1)*P]); err != nil {
 			return o, err
 		}
-		if d.cfg.Capture != nil {
-			if err := d.cfg.Capture(int64(seq)*perFrame, d.fr); err != nil {
-				return o, err
+		if d.cfg.Loss == LossBatch && o.lost > 0 && d.cfg.RecordIQ == nil && d.cfg.HARQ == 1 {
+			if d.cfg.Capture != nil {
+				if err := d.cfg.Capture(sample, d.fr); err != nil {
+					return o, err
+				}
 			}
-		}
-		o.symbols += int64(d.syms)
-		if iq != nil {
-			o.samples += perFrame
-		}
-		if d.cfg.Loss == LossBatch && o.lost > 0 && d.cfg.RecordIQ == nil {
+			o.symbols += int64(d.syms)
+			if iq != nil {
+				o.samples += perFrame
+			}
+			sample += perFrame
 			continue
 		}
 		d.bits = unpackBits(d.bits, d.fr)
-		if d.cw, err = d.enc.Encode(d.cw, d.bits); err != nil {
-			return o, err
-		}
-		if d.x, err = d.con.Map(d.x, d.cw); err != nil {
-			return o, err
-		}
-		pcg.Seed(frameSeed(u, from, seq))
-		if iq == nil {
-			d.y, d.n0 = symbolChannel(d.y, d.n0, d.x, ch, snr, r)
-			if math.IsInf(ch.K, 1) {
-				d.llr, err = d.con.LLR(d.llr, d.y, float64(d.n0[0]), qam.MaxLog)
-			} else {
-				d.llr, err = d.con.LLRPerSymbol(d.llr, d.y, d.n0, qam.MaxLog)
+		err := d.receive(seq, &o, func(attempt, rv int) ([]float32, error) {
+			if d.cfg.Capture != nil {
+				if err := d.cfg.Capture(sample, d.fr); err != nil {
+					return nil, err
+				}
 			}
-		} else {
-			var y []complex64
-			var nv []float32
+			o.symbols += int64(d.syms)
+			if iq != nil {
+				o.samples += perFrame
+			}
+			sample += perFrame
+			var err error
+			if d.cw, err = d.enc.EncodeRV(d.cw, d.bits, rv); err != nil {
+				return nil, err
+			}
+			if d.x, err = d.con.Map(d.x, d.cw); err != nil {
+				return nil, err
+			}
+			pcg.Seed(frameSeed(u, from, seq, attempt))
+			if iq == nil {
+				d.y, d.n0 = symbolChannel(d.y, d.n0, d.x, ch, snr, r)
+				if math.IsInf(ch.K, 1) {
+					return d.con.LLR(d.llr, d.y, float64(d.n0[0]), qam.MaxLog)
+				}
+				return d.con.LLRPerSymbol(d.llr, d.y, d.n0, qam.MaxLog)
+			}
 			iq.record = nil
 			if d.cfg.RecordIQ != nil {
-				iq.record = func(rx []complex64) error { return d.cfg.RecordIQ(seq, rx) }
+				iq.record = func(rx []complex64) error { return d.cfg.RecordIQ(seq, attempt, rx) }
 			}
-			if y, nv, err = iq.SendCSI(d.x, snr, r); err != nil {
-				return o, err
+			y, nv, err := iq.SendCSI(d.x, snr, r)
+			if err != nil {
+				return nil, err
 			}
-			d.llr, err = d.con.LLRPerSymbol(d.llr, y, nv, qam.MaxLog)
-		}
+			return d.con.LLRPerSymbol(d.llr, y, nv, qam.MaxLog)
+		})
 		if err != nil {
-			return o, err
-		}
-		if err := d.deliver(seq, &o); err != nil {
 			return o, err
 		}
 	}
 	return o, nil
 }
 
-// deliver decodes frame seq from d.llr, checks the transport-block and frame
-// CRCs and the header, and stores the payload in d.rx or marks it lost.
-func (d *digitalChain) deliver(seq int, o *digitalOutcome) error {
+// receive runs the receiver's HARQ process of frame seq: transmit(attempt,
+// rv) carries transmission attempt (redundancy version rv) to the receiver
+// and returns its LLRs, which are combined with the earlier ones and
+// decoded, until the frame passes its CRCs or cfg.HARQ transmissions are
+// spent. The payload goes to d.rx, or the frame is marked lost.
+func (d *digitalChain) receive(seq int, o *digitalOutcome, transmit func(attempt, rv int) ([]float32, error)) error {
+	d.soft.Reset()
+	for attempt := range d.cfg.HARQ {
+		if attempt > 0 {
+			o.retx++
+		}
+		rv := harqRV[attempt%len(harqRV)]
+		llr, err := transmit(attempt, rv)
+		if err != nil {
+			return err
+		}
+		d.llr = llr
+		if err := d.soft.Add(llr, rv); err != nil {
+			return err
+		}
+		ok, err := d.deliver(seq, o)
+		if err != nil || ok {
+			return err
+		}
+	}
+	d.lost[seq] = true
+	o.lost++
+	clear(d.rx[seq*d.cfg.FrameBytes : (seq+1)*d.cfg.FrameBytes])
+	return nil
+}
+
+// deliver decodes frame seq from the soft buffer, checks the
+// transport-block and frame CRCs and the header, and on success stores the
+// payload in d.rx.
+func (d *digitalChain) deliver(seq int, o *digitalOutcome) (bool, error) {
 	P := d.cfg.FrameBytes
 	var err error
-	if d.out, err = d.dec.Decode(d.out, d.llr); err != nil {
-		return err
+	if d.out, err = d.dec.DecodeSoft(d.out, d.soft); err != nil {
+		return false, err
 	}
 	o.tried++
 	d.rxf = growB(d.rxf, frame.Len(P))
@@ -397,14 +466,10 @@ func (d *digitalChain) deliver(seq int, o *digitalOutcome) error {
 		err := d.hdr.Decode(d.rxf)
 		ok = err == nil && d.hdr.CRCOK && d.hdr.Seq == uint32(seq) && int(d.hdr.Length) == P
 	}
-	if !ok {
-		d.lost[seq] = true
-		o.lost++
-		clear(d.rx[seq*P : (seq+1)*P])
-		return nil
+	if ok {
+		copy(d.rx[seq*P:], d.hdr.LayerPayload())
 	}
-	copy(d.rx[seq*P:], d.hdr.LayerPayload())
-	return nil
+	return ok, nil
 }
 
 // batchMeta is what the receiver knows of a batch besides the frames: the
@@ -469,20 +534,20 @@ func (d *digitalChain) replay(p he.Params, m batchMeta, iq *iqModem, snr units.D
 	d.lost = append(d.lost[:0], make([]bool, o.frames)...)
 	n := iq.Samples(d.syms)
 	for seq := range o.frames {
-		rx, err := next(n)
+		err := d.receive(seq, &o, func(attempt, _ int) ([]float32, error) {
+			rx, err := next(n)
+			if err != nil {
+				return nil, fmt.Errorf("link: replay frame %d, transmission %d: %w", seq, attempt+1, err)
+			}
+			o.symbols += int64(d.syms)
+			o.samples += int64(n)
+			y, nv, err := iq.receive(rx, d.syms, snr, true)
+			if err != nil {
+				return nil, err
+			}
+			return d.con.LLRPerSymbol(d.llr, y, nv, qam.MaxLog)
+		})
 		if err != nil {
-			return nil, o, fmt.Errorf("link: replay frame %d: %w", seq, err)
-		}
-		o.symbols += int64(d.syms)
-		o.samples += int64(n)
-		y, nv, err := iq.receive(rx, d.syms, snr, true)
-		if err != nil {
-			return nil, o, err
-		}
-		if d.llr, err = d.con.LLRPerSymbol(d.llr, y, nv, qam.MaxLog); err != nil {
-			return nil, o, err
-		}
-		if err := d.deliver(seq, &o); err != nil {
 			return nil, o, err
 		}
 	}
@@ -583,6 +648,7 @@ func (e *evaluator) digital(ctx context.Context, u sim.Unit, ds *source.Dataset,
 		c.Extra[XFrames] += int64(o.frames)
 		c.Extra[XFramesLost] += int64(o.lost)
 		c.Extra[XFramesTried] += int64(o.tried)
+		c.Extra[XRetransmit] += int64(o.retx)
 		c.Extra[XChannelUses] += o.symbols
 		c.Extra[XPayloadBits] += int64(len(d.comp.Coeffs()) * d.comp.Bits())
 		c.Extra[XCoefficients] += int64(len(d.comp.Coeffs()))

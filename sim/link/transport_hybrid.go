@@ -202,7 +202,7 @@ func (e *evaluator) hybrid(ctx context.Context, u sim.Unit, ds *source.Dataset, 
 		chunk := d.syms
 		for k0, seq := 0, 0; k0 < len(h.x); k0, seq = k0+chunk, seq+1 {
 			xs := h.x[k0:min(k0+chunk, len(h.x))]
-			pcg.Seed(frameSeed(u, from, 1<<24+seq))
+			pcg.Seed(frameSeed(u, from, 1<<24+seq, 0))
 			var y []complex64
 			if iq == nil {
 				h.y, h.n0 = symbolChannel(h.y, h.n0, xs, ch, snr+aOff, r)
@@ -225,6 +225,7 @@ func (e *evaluator) hybrid(ctx context.Context, u sim.Unit, ds *source.Dataset, 
 		c.Extra[XFrames] += int64(o.frames)
 		c.Extra[XFramesLost] += int64(o.lost)
 		c.Extra[XFramesTried] += int64(o.tried)
+		c.Extra[XRetransmit] += int64(o.retx)
 		c.Extra[XAnalogUses] += int64(len(h.x))
 		c.Extra[XChannelUses] += o.symbols + int64(len(h.x))
 		c.Extra[XPayloadBits] += int64(packed * 8)

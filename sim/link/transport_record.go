@@ -49,6 +49,8 @@ type RecordedBatch struct {
 	Samples     int64  `json:"samples"`
 	Frames      int    `json:"frames"`
 	FramesLost  int    `json:"frames_lost"`
+	// Retransmissions counts the HARQ retransmissions (DigitalConfig.HARQ).
+	Retransmissions int `json:"retransmissions,omitempty"`
 	// Labels are the live receiver's decisions (255: none, the batch was
 	// lost).
 	Labels []int `json:"labels"`
@@ -91,9 +93,13 @@ func NewRecorder(base string, rec Recording) (*Recorder, error) {
 
 // Hook sets d's recording hooks.
 func (r *Recorder) Hook(d *DigitalConfig) {
-	d.RecordIQ = func(seq int, rx []complex64) error {
+	d.RecordIQ = func(seq, attempt int, rx []complex64) error {
 		s := uint32(seq)
-		r.w.Annotate(iqfile.Annotation{SampleStart: uint64(r.sample), SampleCount: uint64(len(rx)), Label: "frame", HesemcomSeq: &s})
+		a := iqfile.Annotation{SampleStart: uint64(r.sample), SampleCount: uint64(len(rx)), Label: "frame", HesemcomSeq: &s}
+		if attempt > 0 {
+			a.Label, a.Comment = "retransmission", fmt.Sprintf("HARQ transmission %d, rv %d", attempt+1, harqRV[attempt%len(harqRV)])
+		}
+		r.w.Annotate(a)
 		r.sample += int64(len(rx))
 		return r.w.Write(rx)
 	}
@@ -160,6 +166,9 @@ type ReplayResult struct {
 	Accuracy   float64 `json:"accuracy"`
 	Frames     int     `json:"frames"`
 	FramesLost int     `json:"frames_lost"`
+	// Retransmissions counts the HARQ retransmissions the receiver asked
+	// for.
+	Retransmissions int `json:"retransmissions"`
 	// Agree counts the decisions equal to the live run's.
 	Agree  int   `json:"decisions_as_live"`
 	Labels []int `json:"labels"`
@@ -254,6 +263,7 @@ func ReplayDigital(ctx context.Context, cfg Config, base string) (*ReplayResult,
 		}
 		res.Frames += o.frames
 		res.FramesLost += o.lost
+		res.Retransmissions += o.retx
 		for i := range b.Images {
 			l := noLabel
 			if labels != nil {
@@ -289,7 +299,7 @@ func (e *evaluator) recordBatch(d *digitalChain, from, n int, keyID uint32, o di
 	if err != nil {
 		return err
 	}
-	b := RecordedBatch{From: from, Images: n, KeyID: keyID, Samples: o.samples, Frames: o.frames, FramesLost: o.lost, Labels: make([]int, n)}
+	b := RecordedBatch{From: from, Images: n, KeyID: keyID, Samples: o.samples, Frames: o.frames, FramesLost: o.lost, Retransmissions: o.retx, Labels: make([]int, n)}
 	for i := range n {
 		b.Labels[i] = int(e.labels[i])
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -135,8 +136,11 @@ func TestDigitalSigMFReplay(t *testing.T) {
 	models := fittedModels(t)
 	hp := he.MustParams(testInsecureLogN10)
 	base := filepath.Join(t.TempDir(), "model4-digital")
-	const items, snr = 700, 27
-	dcfg := DigitalConfig{Loss: LossErase, Bits: 50, Qm: 6, Rate: 0.75} // 50 bits: slot noise ≈ 0.01 at N = 2^10; 64-QAM rate 3/4 keeps the test short
+	const items, snr = 700, 20
+	// 50 bits: slot noise ≈ 0.01 at N = 2^10; 64-QAM rate 3/4 keeps the
+	// test short. Two HARQ transmissions: the replay must also read the
+	// retransmissions the live receiver asked for, and only those.
+	dcfg := DigitalConfig{Loss: LossErase, Bits: 50, Qm: 6, Rate: 0.75, HARQ: 2}
 	rec, err := NewRecorder(base, Recording{HEParams: hp.String(), Dataset: "mnist", Channel: "tdl-a", SNR: snr, Weights: "per-snr", Digital: dcfg})
 	if err != nil {
 		t.Fatal(err)
@@ -153,13 +157,32 @@ func TestDigitalSigMFReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	x := res.Points[0].Counts.Extra
-	t.Logf("live: accuracy %.3f, %d/%d frames lost, %d features erased, %d IQ samples per image",
-		res.Points[0].Accuracy, x[XFramesLost], x[XFrames], x[XFeatsErased], x[XIQSamples]/items)
+	t.Logf("live: accuracy %.3f, %d/%d frames lost, %d retransmissions, %d features erased, %d IQ samples per image",
+		res.Points[0].Accuracy, x[XFramesLost], x[XFrames], x[XRetransmit], x[XFeatsErased], x[XIQSamples]/items)
 	if len(r.Batches) != 2 || r.Batches[1].From != 512 || r.Batches[1].Images != items-512 {
 		t.Fatalf("batches %+v", r.Batches)
 	}
-	if x[XFramesLost] == 0 {
-		t.Error("no frame lost: the test does not exercise the losses")
+	if x[XFramesLost] == 0 || x[XRetransmit] <= x[XFramesLost] {
+		t.Error("no frame lost, or none saved by a retransmission: the test does not exercise both")
+	}
+	var retx int
+	for _, b := range r.Batches {
+		retx += b.Retransmissions
+	}
+	file, err := iqfile.Open(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file.Close()
+	meta := file.Meta
+	var annotated int
+	for _, a := range meta.Annotations {
+		if a.Label == "retransmission" {
+			annotated++
+		}
+	}
+	if int64(retx) != x[XRetransmit] || int64(annotated) != x[XRetransmit] || int64(len(meta.Annotations)) != x[XFrames]+x[XRetransmit] {
+		t.Errorf("recording: %d retransmissions in the sidecar, %d annotated, %d annotations; live %d frames, %d retransmissions", retx, annotated, len(meta.Annotations), x[XFrames], x[XRetransmit])
 	}
 	if fi, err := os.Stat(base + KeyExt); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("key file: %v, %v", fi, err)
@@ -169,9 +192,9 @@ func TestDigitalSigMFReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("replay: accuracy %.3f, %d/%d frames lost, %d/%d decisions as live", got.Accuracy, got.FramesLost, got.Frames, got.Agree, got.Images)
-	if int64(got.FramesLost) != x[XFramesLost] || int64(got.Frames) != x[XFrames] {
-		t.Errorf("replay lost %d/%d frames, live %d/%d", got.FramesLost, got.Frames, x[XFramesLost], x[XFrames])
+	t.Logf("replay: accuracy %.3f, %d/%d frames lost, %d retransmissions, %d/%d decisions as live", got.Accuracy, got.FramesLost, got.Frames, got.Retransmissions, got.Agree, got.Images)
+	if int64(got.FramesLost) != x[XFramesLost] || int64(got.Frames) != x[XFrames] || int64(got.Retransmissions) != x[XRetransmit] {
+		t.Errorf("replay lost %d/%d frames after %d retransmissions, live %d/%d after %d", got.FramesLost, got.Frames, got.Retransmissions, x[XFramesLost], x[XFrames], x[XRetransmit])
 	}
 	if got.Images != items || got.Agree != items || int64(got.Correct) != res.Points[0].Counts.Correct {
 		t.Errorf("replay: %d images, %d decisions as live, %d correct (live %d)", got.Images, got.Agree, got.Correct, res.Points[0].Counts.Correct)
@@ -261,5 +284,70 @@ func TestTransportsManyBatches(t *testing.T) {
 				t.Errorf("chunk %d, hybrid: %d analog uses", chunk, x[XAnalogUses])
 			}
 		}
+	}
+}
+
+// TestDigitalHARQ: with hybrid ARQ the frames a single transmission loses
+// are sent again and recovered. The first transmission of every frame meets
+// the same channel as without HARQ, so (for the same payload) the frames
+// retransmitted are exactly the frames the link without HARQ lost, and the
+// channel uses grow by one frame per retransmission. The payload is fixed
+// here: CKKS ciphertexts are not reproducible (app/he), and over QAM which
+// frames fail depends on the bits they carry.
+func TestDigitalHARQ(t *testing.T) {
+	const frames, snr = 300, 8
+	payload := make([]byte, frames*1024)
+	rng := rand.New(rand.NewPCG(1, 1))
+	for i := range payload {
+		payload[i] = byte(rng.Uint32())
+	}
+	u := sim.Unit{Point: sim.Point{SNR: snr}, Seed: 11}
+	ch, err := ParseChannel("rayleigh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(harq int) (*digitalChain, digitalOutcome, map[uint32]int) {
+		sent := map[uint32]int{} // transmissions per frame sequence number
+		var fr frame.Frame
+		capture := func(_ int64, data []byte) error {
+			if err := fr.Decode(data); err != nil {
+				return err
+			}
+			sent[fr.Seq]++
+			return nil
+		}
+		d, err := newDigitalChain(DigitalConfig{Loss: LossErase, HARQ: harq, Capture: capture})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.tx = append(d.tx[:0], payload...)
+		pcg := rand.NewPCG(0, 0)
+		o, err := d.sendPayload(7, u, 0, ch, nil, snr, pcg, rand.New(pcg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d, o, sent
+	}
+	one, o1, sentOne := run(0)
+	four, o4, sentFour := run(4)
+	t.Logf("without HARQ: %d/%d frames lost; HARQ ×4: %d lost after %d retransmissions", o1.lost, o1.frames, o4.lost, o4.retx)
+	if o1.retx != 0 || len(sentOne) != frames || o1.frames != frames {
+		t.Fatalf("without HARQ: %d retransmissions, %d distinct frames sent", o1.retx, len(sentOne))
+	}
+	if o1.lost == 0 || o4.lost != 0 || !bytes.Equal(four.rx, payload) {
+		t.Fatalf("frames lost: %d without HARQ (want some), %d with (want none, and the payload back)", o1.lost, o4.lost)
+	}
+	retx := 0
+	for seq, lost := range one.lost {
+		if n := sentFour[uint32(seq)]; lost != (n > 1) {
+			t.Errorf("frame %d: lost without HARQ %v, sent %d times with", seq, lost, n)
+		}
+		retx += sentFour[uint32(seq)] - 1
+	}
+	if retx != o4.retx || o4.retx < o1.lost {
+		t.Errorf("%d retransmissions captured, %d counted, %d frames lost without HARQ", retx, o4.retx, o1.lost)
+	}
+	if o4.symbols != o1.symbols+int64(o4.retx*one.syms) {
+		t.Errorf("channel uses %d with HARQ, %d without, %d per frame", o4.symbols, o1.symbols, one.syms)
 	}
 }
