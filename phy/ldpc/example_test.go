@@ -51,3 +51,38 @@ func ExampleSelectBaseGraph() {
 	// Output:
 	// BG2 BG1 BG2
 }
+
+// Hybrid ARQ: a transport block is sent with rv 0, but half its bits are
+// erased on the way (zero LLRs) and it fails its CRC. The retransmission
+// with rv 2, erased the same way, is combined with it in the soft buffer,
+// and the two together decode.
+func ExampleTBSoftBuffer() {
+	tb, err := ldpc.NewTB(ldpc.TBConfig{A: 1000, G: 1600, Qm: 2})
+	if err != nil {
+		panic(err)
+	}
+	enc, dec := tb.Encoder(), tb.Decoder(ldpc.NormalizedMinSum, 20)
+	buf := tb.NewSoftBuffer()
+	payload := make([]byte, 1000)
+	for i := range payload {
+		payload[i] = byte(i*i/7) & 1
+	}
+	llr := make([]float32, 1600)
+	for _, rv := range []int{0, 2} {
+		coded, _ := enc.EncodeRV(nil, payload, rv)
+		for i, b := range coded {
+			llr[i] = 0 // erased
+			if i%2 == 0 {
+				llr[i] = 4 * (1 - 2*float32(b))
+			}
+		}
+		if err := buf.Add(llr, rv); err != nil {
+			panic(err)
+		}
+		got, _ := dec.DecodeSoft(nil, buf)
+		fmt.Printf("after %d transmission(s): CRC ok %v, payload back %v\n", buf.Transmissions(), dec.LastCRCOK(), bytes.Equal(got, payload))
+	}
+	// Output:
+	// after 1 transmission(s): CRC ok false, payload back false
+	// after 2 transmission(s): CRC ok true, payload back true
+}
