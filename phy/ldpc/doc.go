@@ -21,6 +21,10 @@
 // or CRC16 attachment, base-graph selection, segmentation into code blocks
 // with CRC24B, per-block rate-matched lengths E_r and concatenation (§5.5);
 // its decoder counts LDPC, code-block CRC and transport-block CRC failures.
+// For hybrid ARQ, TBEncoder.EncodeRV sends any redundancy version and a
+// TBSoftBuffer adds up the LLRs of a block's transmissions in codeword order
+// (chase combining and incremental redundancy), which TBDecoder.DecodeSoft
+// decodes.
 //
 // Encode and Decode follow the stream-kernel contract
 // func(dst []Out, src []In) ([]Out, error): they append to dst[:0], accept any
