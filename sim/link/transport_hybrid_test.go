@@ -135,16 +135,16 @@ func TestPowerSplit(t *testing.T) {
 }
 
 func TestTransportOptions(t *testing.T) {
-	good := TransportOptions{Bits: 50, Qm: 6, Rate: 0.75, FrameBytes: 512, Loss: "erase", AnalogBits: 10, AnalogPowerDB: -3, PerfectCSI: true}
+	good := TransportOptions{Bits: 50, Qm: 6, Rate: 0.75, FrameBytes: 512, Loss: "erase", HARQ: 4, AnalogBits: 10, AnalogPowerDB: -3, PerfectCSI: true}
 	d, h, q, err := good.Configs()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Bits != 50 || d.Qm != 6 || d.Rate != 0.75 || d.FrameBytes != 512 || d.Loss != LossErase || h.AnalogBits != 10 || h.AnalogPowerDB != -3 || !q.PerfectCSI {
+	if d.Bits != 50 || d.Qm != 6 || d.Rate != 0.75 || d.FrameBytes != 512 || d.Loss != LossErase || d.HARQ != 4 || h.AnalogBits != 10 || h.AnalogPowerDB != -3 || !q.PerfectCSI {
 		t.Errorf("configs %+v %+v %+v", d, h, q)
 	}
 	for _, bad := range []TransportOptions{
-		{Bits: 1}, {Qm: 5}, {Rate: 0.99}, {FrameBytes: 9000}, {Loss: "drop"}, {AnalogBits: 17}, {AnalogBits: -1}, {AnalogPowerDB: 31}, {AnalogPowerDB: math.NaN()},
+		{Bits: 1}, {Qm: 5}, {Rate: 0.99}, {FrameBytes: 9000}, {Loss: "drop"}, {HARQ: MaxHARQ + 1}, {HARQ: -1}, {AnalogBits: 17}, {AnalogBits: -1}, {AnalogPowerDB: 31}, {AnalogPowerDB: math.NaN()},
 	} {
 		if _, _, _, err := bad.Configs(); err == nil {
 			t.Errorf("%+v accepted", bad)
