@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 
 	"github.com/hesemcom/hesemcom/app/he"
@@ -145,18 +146,63 @@ func (r *Recorder) Close() (*Recording, error) {
 
 // ReadRecording reads the sidecar of the recording at base.
 func ReadRecording(base string) (*Recording, error) {
-	b, err := os.ReadFile(iqfile.Base(base) + RecordingExt)
+	name := iqfile.Base(base) + RecordingExt
+	b, err := os.ReadFile(name)
 	if err != nil {
 		return nil, fmt.Errorf("link: %w", err)
 	}
+	return parseRecording(b, name)
+}
+
+// parseRecording decodes and checks the sidecar b read from file name.
+func parseRecording(b []byte, name string) (*Recording, error) {
 	var r Recording
 	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("link: %s%s: %w", iqfile.Base(base), RecordingExt, err)
+		return nil, fmt.Errorf("link: %s: %w", name, err)
 	}
-	if r.Version != RecordingVersion {
-		return nil, fmt.Errorf("link: recording version %d, want %d", r.Version, RecordingVersion)
+	if err := r.check(); err != nil {
+		return nil, fmt.Errorf("link: %s: %w", name, err)
 	}
 	return &r, nil
+}
+
+// check validates a sidecar read from a file: everything the replay takes
+// from it before it reaches the samples.
+func (r *Recording) check() error {
+	if r.Version != RecordingVersion {
+		return fmt.Errorf("recording version %d, want %d", r.Version, RecordingVersion)
+	}
+	if _, err := source.ParseName(r.Dataset); err != nil {
+		return err
+	}
+	if _, err := ParseIQChannel(r.Channel); err != nil {
+		return err
+	}
+	if _, err := ParseWeightsPolicy(r.Weights); err != nil {
+		return err
+	}
+	if math.IsNaN(r.SNR) || math.IsInf(r.SNR, 0) || math.Abs(r.SNR) > 100 {
+		return fmt.Errorf("SNR %v dB out of range [-100, 100]", r.SNR)
+	}
+	if r.SampleRate != 0 && (!(r.SampleRate > 0) || math.IsInf(r.SampleRate, 0)) {
+		return fmt.Errorf("sample rate %v Hz must be positive", r.SampleRate)
+	}
+	if _, err := r.Digital.withDefaults(); err != nil {
+		return err
+	}
+	var next int64
+	for i, b := range r.Batches {
+		switch {
+		case b.From < 0 || b.Images < 1 || len(b.Labels) != b.Images:
+			return fmt.Errorf("batch %d: %d images from %d with %d labels", i, b.Images, b.From, len(b.Labels))
+		case b.SampleStart != next || b.Samples < 0:
+			return fmt.Errorf("batch %d: samples [%d, +%d) do not follow the previous batch's end %d", i, b.SampleStart, b.Samples, next)
+		case b.Frames < 0 || b.FramesLost < 0 || b.FramesLost > b.Frames || b.Retransmissions < 0:
+			return fmt.Errorf("batch %d: %d frames, %d lost, %d retransmissions", i, b.Frames, b.FramesLost, b.Retransmissions)
+		}
+		next += b.Samples
+	}
+	return nil
 }
 
 // ReplayResult is what the receiver made of a recording.
