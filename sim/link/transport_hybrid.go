@@ -60,7 +60,9 @@ type HybridConfig struct {
 	// analog ones ρ times that, so the average over the batch's channel
 	// uses stays the point's Es/N0. Each part goes in frames of its own, so
 	// at the iq level the frame's pilots scale with its data: the shift is
-	// exactly an SNR offset per part. 0 is equal power.
+	// exactly an SNR offset per part. 0 is equal power. n_d counts the
+	// digital frames' first transmissions: HARQ retransmissions (which the
+	// transmitter cannot know in advance) go at the digital part's power.
 	//
 	// What it buys, measured (symbol level, AWGN, 4096 MNIST images, 16-QAM
 	// rate 1/2, B = 46; the digital transport's cliff lies between 6 and 7
