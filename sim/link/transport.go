@@ -352,6 +352,20 @@ func (d *digitalChain) sendPayload(keyID uint32, u sim.Unit, from int, ch Channe
 		perFrame = int64(iq.Samples(d.syms))
 	}
 	var sample int64 // first channel use of the next transmission
+	// onAir accounts one transmission of the frame in d.fr.
+	onAir := func() error {
+		if d.cfg.Capture != nil {
+			if err := d.cfg.Capture(sample, d.fr); err != nil {
+				return err
+			}
+		}
+		o.symbols += int64(d.syms)
+		if iq != nil {
+			o.samples += perFrame
+		}
+		sample += perFrame
+		return nil
+	}
 	for seq := range o.frames {
 		// Every frame is sent (channel uses count them all) even when the
 		// batch is already lost; only the decoding is skipped then. With
@@ -362,30 +376,16 @@ func (d *digitalChain) sendPayload(keyID uint32, u sim.Unit, from int, ch Channe
 			return o, err
 		}
 		if d.cfg.Loss == LossBatch && o.lost > 0 && d.cfg.RecordIQ == nil && d.cfg.HARQ == 1 {
-			if d.cfg.Capture != nil {
-				if err := d.cfg.Capture(sample, d.fr); err != nil {
-					return o, err
-				}
+			if err := onAir(); err != nil {
+				return o, err
 			}
-			o.symbols += int64(d.syms)
-			if iq != nil {
-				o.samples += perFrame
-			}
-			sample += perFrame
 			continue
 		}
 		d.bits = unpackBits(d.bits, d.fr)
 		err := d.receive(seq, &o, func(attempt, rv int) ([]float32, error) {
-			if d.cfg.Capture != nil {
-				if err := d.cfg.Capture(sample, d.fr); err != nil {
-					return nil, err
-				}
+			if err := onAir(); err != nil {
+				return nil, err
 			}
-			o.symbols += int64(d.syms)
-			if iq != nil {
-				o.samples += perFrame
-			}
-			sample += perFrame
 			var err error
 			if d.cw, err = d.enc.EncodeRV(d.cw, d.bits, rv); err != nil {
 				return nil, err
