@@ -372,6 +372,15 @@ func (r *replayer) runSync() error {
 				break
 			}
 			rf := replayFrame{Index: index, Sample: sampleAt(d), Metric: d.Metric, CFOHz: d.CFO * cyclesPer, SNRdB: 10 * math.Log10(d.SNR)}
+			// reject records the frame as undecodable (outcome, counted in
+			// *n); the search resumes after its preamble.
+			reject := func(outcome string, n *int) {
+				rf.Outcome = outcome
+				*n++
+				r.res.Frames = append(r.res.Frames, rf)
+				index++
+				next = base + int64(d.Start+syn.Span())
+			}
 			// The header first: it gives the frame length.
 			hs, err := syn.Symbols(symBuf, y, d, hdrSyms, 0)
 			if errors.Is(err, sync.ErrShort) {
@@ -379,11 +388,7 @@ func (r *replayer) runSync() error {
 					next = base + int64(d.Start)
 					break
 				}
-				rf.Outcome = outcomeTruncated
-				r.res.Truncated++
-				r.res.Frames = append(r.res.Frames, rf)
-				index++
-				next = base + int64(d.Start+syn.Span())
+				reject(outcomeTruncated, &r.res.Truncated)
 				continue
 			} else if err != nil {
 				return err
@@ -395,11 +400,7 @@ func (r *replayer) runSync() error {
 			hdr := bitsToBytes(nil, hb)
 			length := int(binary.BigEndian.Uint16(hdr[8:]))
 			if hdr[0] != frame.Version || length > r.o.maxPayload {
-				rf.Outcome = outcomeHeader
-				r.res.BadHeader++
-				r.res.Frames = append(r.res.Frames, rf)
-				index++
-				next = base + int64(d.Start+syn.Span())
+				reject(outcomeHeader, &r.res.BadHeader)
 				continue
 			}
 			total := m.frameSymbols(frame.Len(length))
@@ -409,11 +410,7 @@ func (r *replayer) runSync() error {
 					next = base + int64(d.Start)
 					break
 				}
-				rf.Outcome = outcomeTruncated
-				r.res.Truncated++
-				r.res.Frames = append(r.res.Frames, rf)
-				index++
-				next = base + int64(d.Start+syn.Span())
+				reject(outcomeTruncated, &r.res.Truncated)
 				continue
 			} else if err != nil {
 				return err
