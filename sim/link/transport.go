@@ -230,7 +230,7 @@ func (o TransportOptions) Configs() (DigitalConfig, HybridConfig, IQConfig, erro
 const (
 	XFrames       = "frames"          // frames sent
 	XFramesLost   = "frames_lost"     // frames that failed the TB or frame CRC
-	XFramesTried  = "frames_tried"    // frames decoded (LossBatch stops at the first loss)
+	XFramesTried  = "frames_tried"    // decodings, one per transmission received (LossBatch without HARQ stops at the first loss)
 	XRetransmit   = "retransmissions" // HARQ retransmissions of frames
 	XBatchesLost  = "batches_lost"    // batches with at least one lost frame
 	XPayloadBits  = "payload_bits"    // compressed coefficient bits sent
