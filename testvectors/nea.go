@@ -1,7 +1,7 @@
 package testvectors
 
 import (
-	"embed"
+	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -10,7 +10,29 @@ import (
 )
 
 //go:embed nea/nea_nia_ts33401_ts35217_ts35223.json
-var neaFS embed.FS
+var neaJSON []byte
+
+// neaFile is the part of the reference file the loaders read: the NEA/NIA
+// test sets and the keystream-generator test sets.
+type neaFile struct {
+	Vectors   []NEANIAVector `json:"vectors"`
+	Keystream []struct {
+		Algorithm string            `json:"algorithm"`
+		TestSet   int               `json:"test_set"`
+		Key       string            `json:"key"`
+		IV        string            `json:"iv"`
+		Words     []string          `json:"keystream_words"`
+		At        map[string]string `json:"keystream_word_at_index"`
+	} `json:"keystream_vectors"`
+}
+
+func readNEA() (*neaFile, error) {
+	var f neaFile
+	if err := json.Unmarshal(neaJSON, &f); err != nil {
+		return nil, fmt.Errorf("testvectors: %w", err)
+	}
+	return &f, nil
+}
 
 // NEANIAVector is one 3GPP ciphering or integrity test set (nea/README.md):
 // hex fields MSB first, data fields of ceil(LengthBits/8) bytes.
@@ -43,14 +65,8 @@ func (v NEANIAVector) CountValue() (uint32, error) {
 // NEANIA returns the reference vectors of one algorithm ("128-NEA1", …,
 // "128-NIA3").
 func NEANIA(algorithm string) ([]NEANIAVector, error) {
-	b, err := neaFS.ReadFile("nea/nea_nia_ts33401_ts35217_ts35223.json")
+	f, err := readNEA()
 	if err != nil {
-		return nil, err
-	}
-	var f struct {
-		Vectors []NEANIAVector `json:"vectors"`
-	}
-	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, err
 	}
 	var out []NEANIAVector
@@ -107,21 +123,8 @@ type KeystreamVector struct {
 // Keystream returns the keystream test sets of one generator ("SNOW 3G" or
 // "ZUC").
 func Keystream(algorithm string) ([]KeystreamVector, error) {
-	b, err := neaFS.ReadFile("nea/nea_nia_ts33401_ts35217_ts35223.json")
+	f, err := readNEA()
 	if err != nil {
-		return nil, err
-	}
-	var f struct {
-		Keystream []struct {
-			Algorithm string            `json:"algorithm"`
-			TestSet   int               `json:"test_set"`
-			Key       string            `json:"key"`
-			IV        string            `json:"iv"`
-			Words     []string          `json:"keystream_words"`
-			At        map[string]string `json:"keystream_word_at_index"`
-		} `json:"keystream_vectors"`
-	}
-	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, err
 	}
 	word := func(s string) (uint32, error) {
