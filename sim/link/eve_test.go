@@ -31,16 +31,33 @@ func TestEveModel1Observation(t *testing.T) {
 	cfg := Config{Classical: model1EveConfig(t), classical: newClassicalShared()}
 	ch, _ := ParseChannel("awgn")
 	p := sim.Point{Dataset: "mnist", Model: EveModel(Model1), Channel: "awgn", SNR: 40}
-	for _, mode := range []string{"", EveLLR} {
-		cfg.Eve.Model1 = mode
+	// eve builds Eve for cfg and the payloads of ds under cache key key.
+	eve := func(key string) (*classicalEve, *payloadSet) {
+		t.Helper()
 		v, err := newClassicalEve(context.Background(), &cfg, p, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ps, err := v.payloads(&cfg, "mnist", ds)
+		ps, err := v.payloads(&cfg, key, ds)
 		if err != nil {
 			t.Fatal(err)
 		}
+		return v, ps
+	}
+	// decodePDU packs the decoded PDU bits of an observation (±1, after the
+	// 256 one-hot length values) into bytes.
+	decodePDU := func(obs []float32, a int) []byte {
+		bits := make([]byte, a)
+		for k, x := range obs[256:] {
+			bits[k] = byte((1 - x) / 2)
+		}
+		b := make([]byte, a/8)
+		packBits(b, bits)
+		return b
+	}
+	for _, mode := range []string{"", EveLLR} {
+		cfg.Eve.Model1 = mode
+		v, ps := eve("mnist")
 		r := rand.New(rand.NewPCG(1, 2))
 		for i := range 5 {
 			obs, err := v.observe(nil, ps, ds, i, uint32(i), ch, 40, r)
@@ -65,15 +82,12 @@ func TestEveModel1Observation(t *testing.T) {
 			if len(obs) != 256+v.l.a {
 				t.Fatalf("decoded observation of %d values, want 256 + A = %d", len(obs), 256+v.l.a)
 			}
-			bits := make([]byte, v.l.a)
 			for k, x := range obs[256:] {
 				if x != 1 && x != -1 {
 					t.Fatalf("decoded bit %d = %v, want ±1", k, x)
 				}
-				bits[k] = byte((1 - x) / 2)
 			}
-			pdu := make([]byte, len(bits)/8)
-			packBits(pdu, bits)
+			pdu := decodePDU(obs, v.l.a)
 			n := len(pay)
 			for k, x := range obs[:256] {
 				want := float32(0)
@@ -100,26 +114,14 @@ func TestEveModel1Observation(t *testing.T) {
 	// Concealed, the length byte and the padding are ciphertext too.
 	cfg.Eve.Model1 = ""
 	cfg.Classical.ConcealLength = true
-	v, err := newClassicalEve(context.Background(), &cfg, p, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps, err := v.payloads(&cfg, "mnist-concealed", ds)
-	if err != nil {
-		t.Fatal(err)
-	}
+	v, ps := eve("mnist-concealed")
 	lengths, zeros := 0, 0
 	for i := range 20 {
 		obs, err := v.observe(nil, ps, ds, i, uint32(i), ch, 40, rand.New(rand.NewPCG(1, uint64(i))))
 		if err != nil {
 			t.Fatal(err)
 		}
-		bits := make([]byte, v.l.a)
-		for k, x := range obs[256:] {
-			bits[k] = byte((1 - x) / 2)
-		}
-		pdu := make([]byte, len(bits)/8)
-		packBits(pdu, bits)
+		pdu := decodePDU(obs, v.l.a)
 		n := len(ps.payload[i])
 		if int(pdu[0]) == n {
 			lengths++
