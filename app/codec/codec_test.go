@@ -214,9 +214,7 @@ func TestJPEGStripping(t *testing.T) {
 
 func TestFallback(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
-	saved := loadLibrary
-	t.Cleanup(func() { loadLibrary = saved })
-	loadLibrary = func() (*opjLib, error) { return nil, errors.New("codec: test: no libopenjp2") }
+	hideLibrary(t)
 	c, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)

@@ -23,6 +23,16 @@ func needLibrary(t testing.TB) *opjLib {
 
 // needBoth skips unless both the library and the tools are there, for the
 // comparisons of the two paths.
+// hideLibrary makes loadLibrary fail as on a machine without libopenjp2
+// until restore is called or the test ends.
+func hideLibrary(t testing.TB) (restore func()) {
+	saved := loadLibrary
+	restore = func() { loadLibrary = saved }
+	t.Cleanup(restore)
+	loadLibrary = func() (*opjLib, error) { return nil, errors.New("codec: test: no libopenjp2") }
+	return restore
+}
+
 func needBoth(t testing.TB) *opjLib {
 	t.Helper()
 	l := needLibrary(t)
@@ -287,9 +297,7 @@ func FuzzDecodeJ2KInProcess(f *testing.F) {
 // the codec's output is unchanged.
 func TestLibraryAbsent(t *testing.T) {
 	needBoth(t)
-	saved := loadLibrary
-	t.Cleanup(func() { loadLibrary = saved })
-	loadLibrary = func() (*opjLib, error) { return nil, errors.New("codec: test: no libopenjp2") }
+	restore := hideLibrary(t)
 	c, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -306,7 +314,7 @@ func TestLibraryAbsent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	loadLibrary = saved
+	restore()
 	c2, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)
