@@ -105,9 +105,9 @@ func (r *Recorder) Hook(d *DigitalConfig) {
 		return r.w.Write(rx)
 	}
 	d.RecordBatch = func(b RecordedBatch, key *he.SharedKey) error {
-		var done int64
-		for _, p := range r.rec.Batches {
-			done += p.Samples
+		var done int64 // where the previous batch ended
+		if n := len(r.rec.Batches); n > 0 {
+			done = r.rec.Batches[n-1].SampleStart + r.rec.Batches[n-1].Samples
 		}
 		b.SampleStart = done
 		if done+b.Samples != r.sample {
